@@ -1,0 +1,189 @@
+//! Lockstep co-simulation: the Verilated RTL and the cycle model of one
+//! design, clocked together, every port compared after every evaluation.
+//! Works on any `Design`; a unit's driver (e.g. the lane's) turns its
+//! operations into per-clock input vectors.
+
+use std::fmt;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use crate::design::{CycleModel, Design, Signal, SignalKind};
+use crate::error::{Error, Result};
+use crate::tools::verilator::{self, VerilatedSim};
+use crate::trace::{CLOCK_PERIOD_PS, VcdRecorder};
+
+/// The first disagreement between RTL and cycle model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub cycle: u64,
+    /// "before the edge" (inputs applied, clock low) or "after the edge".
+    pub phase: &'static str,
+    pub signal: &'static str,
+    pub expected: u64,
+    pub actual: u64,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "RTL/model mismatch at cycle {} ({}), signal `{}`: expected (cycle model) {:#x} = {}, actual (RTL) {:#x} = {}",
+            self.cycle,
+            self.phase,
+            self.signal,
+            self.expected,
+            self.expected,
+            self.actual,
+            self.actual
+        )
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// A clocked simulation of a design: always its cycle model, and the
+/// Verilated RTL beside it when co-simulating.
+pub struct Lockstep {
+    ports: Vec<Signal>,
+    model: Box<dyn CycleModel>,
+    /// `model_index[i]` is port i's index among the model's signals.
+    model_index: Vec<usize>,
+    rtl: Option<VerilatedSim>,
+    clk: usize,
+    cycle: u64,
+    golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
+}
+
+impl Lockstep {
+    /// The cycle model alone.
+    pub fn model_only(design: &dyn Design) -> Result<Self> {
+        Self::build(design, None)
+    }
+
+    /// The cycle model and the Verilated RTL (built on first use, then cached).
+    pub fn with_rtl(design: &dyn Design) -> Result<Self> {
+        let lib = verilator::load(design)?;
+        Self::build(design, Some(VerilatedSim::new(lib)?))
+    }
+
+    fn build(design: &dyn Design, rtl: Option<VerilatedSim>) -> Result<Self> {
+        let ports = design.ports();
+        let model = design.cycle_model();
+        let model_index = ports
+            .iter()
+            .map(|p| {
+                model
+                    .signals()
+                    .iter()
+                    .position(|s| s.name == p.name)
+                    .ok_or_else(|| Error::Other(format!("cycle model lacks port {}", p.name)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let clk = ports
+            .iter()
+            .position(|p| p.name == "clk_i")
+            .ok_or_else(|| Error::Other(format!("{} has no clk_i", design.top_module())))?;
+        Ok(Lockstep {
+            ports,
+            model,
+            model_index,
+            rtl,
+            clk,
+            cycle: 0,
+            golden_vcd: None,
+        })
+    }
+
+    /// Records the cycle model into `golden` and (when present) the RTL into `dut`, from now on.
+    pub fn record_vcds(&mut self, module: &str, golden: &Path, dut: Option<&Path>) -> Result<()> {
+        let file = File::create(golden).map_err(|e| Error::io(golden, e))?;
+        self.golden_vcd = Some(
+            VcdRecorder::new(BufWriter::new(file), module, self.model.signals())
+                .map_err(|e| Error::io(golden, e))?,
+        );
+        if let (Some(rtl), Some(dut)) = (self.rtl.as_mut(), dut) {
+            rtl.open_vcd(dut)?;
+        }
+        Ok(())
+    }
+
+    pub fn ports(&self) -> &[Signal] {
+        &self.ports
+    }
+
+    pub fn has_rtl(&self) -> bool {
+        self.rtl.is_some()
+    }
+
+    /// Cycles clocked so far.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// Port `index`'s value in the cycle model (equal to the RTL's after every successful `clock`).
+    pub fn port(&self, index: usize) -> u64 {
+        self.model.value(self.model_index[index])
+    }
+
+    /// One clock: applies `inputs` (indexed like `ports()`; clk and outputs are
+    /// ignored) with the clock low, evaluates, raises the clock, evaluates;
+    /// compares every port after each evaluation.
+    pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
+        let start = self.cycle * CLOCK_PERIOD_PS;
+        for (i, port) in self.ports.iter().enumerate() {
+            if port.kind == SignalKind::Input {
+                let value = if i == self.clk { 0 } else { inputs[i] };
+                self.model.set_input(self.model_index[i], value);
+                if let Some(rtl) = self.rtl.as_mut() {
+                    rtl.set(i, value);
+                }
+            }
+        }
+        self.evaluate(start, "before the edge")?;
+        self.model.set_input(self.model_index[self.clk], 1);
+        if let Some(rtl) = self.rtl.as_mut() {
+            rtl.set(self.clk, 1);
+        }
+        self.evaluate(start + CLOCK_PERIOD_PS / 2, "after the edge")?;
+        self.cycle += 1;
+        Ok(())
+    }
+
+    fn evaluate(&mut self, time: u64, phase: &'static str) -> std::result::Result<(), Mismatch> {
+        self.model.eval();
+        if let Some(vcd) = self.golden_vcd.as_mut() {
+            let model = &self.model;
+            // A trace that cannot be written is reported when it is finished.
+            let _ = vcd.sample(time, |i| model.value(i));
+        }
+        let Some(rtl) = self.rtl.as_mut() else {
+            return Ok(());
+        };
+        rtl.eval();
+        rtl.dump(time);
+        for (i, port) in self.ports.iter().enumerate() {
+            let (expected, actual) = (self.model.value(self.model_index[i]), rtl.get(i));
+            if expected != actual {
+                return Err(Mismatch {
+                    cycle: self.cycle,
+                    phase,
+                    signal: port.name,
+                    expected,
+                    actual,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the traces (both VCD files are complete afterwards).
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(vcd) = self.golden_vcd.take() {
+            vcd.finish()
+                .map_err(|e| Error::Other(format!("writing the cycle model VCD: {e}")))?;
+        }
+        drop(self.rtl.take());
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! Errors that reach users: each names what was wrong and what would be right.
+
+use std::path::PathBuf;
+
+/// A parameter outside the range the model and the RTL support.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("parameter `{parameter}` = {value} is out of range: allowed {allowed}")]
+pub struct ParamError {
+    pub parameter: &'static str,
+    pub value: i128,
+    pub allowed: String,
+}
+
+impl ParamError {
+    /// Checks `lo <= value <= hi` for the parameter `parameter`.
+    pub fn check_range(
+        parameter: &'static str,
+        value: i128,
+        lo: i128,
+        hi: i128,
+    ) -> Result<(), ParamError> {
+        if (lo..=hi).contains(&value) {
+            Ok(())
+        } else {
+            Err(ParamError {
+                parameter,
+                value,
+                allowed: format!("{lo}..={hi}"),
+            })
+        }
+    }
+}
+
+/// Everything that can go wrong in hebb's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("template rendering failed: {0}")]
+    Template(#[from] askama::Error),
+    #[error("external tool `{tool}` {message}")]
+    Tool { tool: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

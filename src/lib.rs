@@ -1,0 +1,9 @@
+//! hebb: one description of each plastic neuromorphic unit renders
+//! synthesizable Verilog, a bit-exact step model and a cycle-accurate model.
+
+pub mod cosim;
+pub mod design;
+pub mod error;
+pub mod tools;
+pub mod trace;
+pub mod units;

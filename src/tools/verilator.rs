@@ -1,0 +1,374 @@
+//! Verilates a design into a shared library and drives it through a small C ABI.
+//!
+//! The Verilator runtime is compiled once per Verilator version; each design
+//! is verilated and compiled once per distinct RTL (content-addressed cache),
+//! then loaded with `dlopen`. Models are compiled at -O2: at -O0 they run ~15x slower.
+
+use std::collections::HashMap;
+use std::ffi::{CString, c_void};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use askama::Template;
+
+use super::{cache, run};
+use crate::design::{Design, Signal, SignalKind, mask};
+use crate::error::{Error, Result};
+
+const RUNTIME_SOURCES: &[&str] = &[
+    "verilated.cpp",
+    "verilated_vcd_c.cpp",
+    "verilated_threads.cpp",
+];
+const DEFINES: &[&str] = &[
+    "-DVM_COVERAGE=0",
+    "-DVM_SC=0",
+    "-DVM_TRACE=1",
+    "-DVM_TRACE_FST=0",
+    "-DVM_TRACE_VCD=1",
+];
+const CXXFLAGS: &[&str] = &[
+    "-O2",
+    "-fPIC",
+    "-std=gnu++17",
+    "-faligned-new",
+    "-fvisibility=hidden",
+    "-w",
+];
+
+struct ShimPort {
+    name: &'static str,
+    width: u32,
+    is_input: bool,
+}
+
+#[derive(Template)]
+#[template(path = "verilator_shim.cpp")]
+struct Shim {
+    version: &'static str,
+    module: &'static str,
+    ports: Vec<ShimPort>,
+}
+
+/// `verilator --version` and `$VERILATOR_ROOT`, read once.
+fn verilator_install() -> Result<&'static (String, PathBuf)> {
+    static INSTALL: OnceLock<std::result::Result<(String, PathBuf), String>> = OnceLock::new();
+    INSTALL
+        .get_or_init(|| {
+            let version = super::version("verilator", "--version").map_err(|e| e.to_string())?;
+            let out = run("verilator", &["--getenv", "VERILATOR_ROOT"], Path::new("."))
+                .map_err(|e| e.to_string())?;
+            let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            Ok((version, root))
+        })
+        .as_ref()
+        .map_err(|e| Error::Other(e.clone()))
+}
+
+fn include_args(root: &Path) -> Vec<String> {
+    vec![
+        format!("-I{}", root.join("include").display()),
+        format!("-I{}", root.join("include/vltstd").display()),
+    ]
+}
+
+/// The Verilator runtime objects, compiled once per Verilator version.
+fn runtime_objects() -> Result<Vec<PathBuf>> {
+    let (version, root) = verilator_install()?;
+    let flags = format!("{DEFINES:?}{CXXFLAGS:?}");
+    let key = cache::key(&[version.as_bytes(), flags.as_bytes()]);
+    let dir = cache::entry("verilator-runtime", &key, |scratch| {
+        for source in RUNTIME_SOURCES {
+            let src = root.join("include").join(source);
+            let obj = source.replace(".cpp", ".o");
+            let mut args: Vec<String> = CXXFLAGS
+                .iter()
+                .chain(DEFINES)
+                .map(|s| s.to_string())
+                .collect();
+            args.extend(include_args(root));
+            args.extend(["-c".into(), src.display().to_string(), "-o".into(), obj]);
+            run(
+                "g++",
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+                scratch,
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(RUNTIME_SOURCES
+        .iter()
+        .map(|s| dir.join(s.replace(".cpp", ".o")))
+        .collect())
+}
+
+/// The C++ files Verilator generated, from `V<top>_classes.mk`.
+fn generated_sources(obj_dir: &Path, module: &str) -> Result<Vec<String>> {
+    let mk = obj_dir.join(format!("V{module}_classes.mk"));
+    let text = fs::read_to_string(&mk).map_err(|e| Error::io(&mk, e))?;
+    let mut sources = Vec::new();
+    let mut in_list = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(rest) = [
+            "VM_CLASSES_FAST",
+            "VM_CLASSES_SLOW",
+            "VM_SUPPORT_FAST",
+            "VM_SUPPORT_SLOW",
+        ]
+        .iter()
+        .find_map(|v| line.strip_prefix(v))
+        {
+            in_list = rest.trim_start().starts_with("+=");
+            continue;
+        }
+        if in_list {
+            let name = line.trim_end_matches('\\').trim();
+            if name.is_empty() {
+                in_list = false;
+            } else {
+                sources.push(format!("{name}.cpp"));
+            }
+        }
+    }
+    Ok(sources)
+}
+
+/// A verilated design, compiled and loaded.
+pub struct VerilatedLibrary {
+    library: libloading::Library,
+    pub rtl_path: PathBuf,
+    pub ports: Vec<Signal>,
+}
+
+/// Verilates `design` (or finds it in the cache) and loads it.
+pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
+    let rtl = design.render_rtl()?;
+    let module = design.top_module();
+    let ports = design.ports();
+    let shim = Shim {
+        version: env!("CARGO_PKG_VERSION"),
+        module,
+        ports: ports
+            .iter()
+            .map(|p| ShimPort {
+                name: p.name,
+                width: p.width,
+                is_input: p.kind == SignalKind::Input,
+            })
+            .collect(),
+    }
+    .render()?
+        + "\n";
+    let (version, root) = verilator_install()?;
+    let flags = format!("{DEFINES:?}{CXXFLAGS:?}");
+    let key = cache::key(&[
+        version.as_bytes(),
+        flags.as_bytes(),
+        rtl.as_bytes(),
+        shim.as_bytes(),
+    ]);
+
+    static LOADED: OnceLock<Mutex<HashMap<String, Arc<VerilatedLibrary>>>> = OnceLock::new();
+    let loaded = LOADED.get_or_init(Default::default);
+    // Holding the lock while building keeps one process from building a design twice.
+    let mut loaded = loaded.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(lib) = loaded.get(&key) {
+        return Ok(lib.clone());
+    }
+
+    let runtime = runtime_objects()?;
+    let dir = cache::entry("verilated", &key, |scratch| {
+        let rtl_file = format!("{module}.v");
+        fs::write(scratch.join(&rtl_file), &rtl)
+            .map_err(|e| Error::io(scratch.join(&rtl_file), e))?;
+        fs::write(scratch.join("shim.cpp"), &shim)
+            .map_err(|e| Error::io(scratch.join("shim.cpp"), e))?;
+        run(
+            "verilator",
+            &[
+                "--cc",
+                "--trace",
+                "--Mdir",
+                "obj",
+                "--top-module",
+                module,
+                &rtl_file,
+            ],
+            scratch,
+        )?;
+        let obj = scratch.join("obj");
+        let all: String = generated_sources(&obj, module)?
+            .iter()
+            .map(|s| format!("#include \"{s}\"\n"))
+            .collect();
+        fs::write(obj.join("hebb_all.cpp"), all)
+            .map_err(|e| Error::io(obj.join("hebb_all.cpp"), e))?;
+        let mut args: Vec<String> = CXXFLAGS
+            .iter()
+            .chain(DEFINES)
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(include_args(root));
+        args.extend([
+            "-Iobj".into(),
+            "-shared".into(),
+            "-o".into(),
+            "libmodel.so".into(),
+            "obj/hebb_all.cpp".into(),
+            "shim.cpp".into(),
+        ]);
+        args.extend(runtime.iter().map(|p| p.display().to_string()));
+        args.extend(["-pthread".into(), "-latomic".into()]);
+        run(
+            "g++",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            scratch,
+        )?;
+        Ok(())
+    })?;
+
+    let so = dir.join("libmodel.so");
+    // SAFETY: the library is one hebb just built from its own shim; loading it runs only C++ static initialisers of the Verilator runtime.
+    let library = unsafe { libloading::Library::new(&so) }.map_err(|e| Error::Tool {
+        tool: "dlopen".into(),
+        message: format!("{}: {e}", so.display()),
+    })?;
+    let lib = Arc::new(VerilatedLibrary {
+        library,
+        rtl_path: dir.join(format!("{module}.v")),
+        ports,
+    });
+    loaded.insert(key, lib.clone());
+    Ok(lib)
+}
+
+type NewFn = unsafe extern "C" fn() -> *mut c_void;
+type FreeFn = unsafe extern "C" fn(*mut c_void);
+type SetFn = unsafe extern "C" fn(*mut c_void, u32, u64);
+type GetFn = unsafe extern "C" fn(*mut c_void, u32) -> u64;
+type EvalFn = unsafe extern "C" fn(*mut c_void);
+type OpenVcdFn = unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> i32;
+type DumpFn = unsafe extern "C" fn(*mut c_void, u64);
+
+/// One instance of a Verilated design.
+pub struct VerilatedSim {
+    lib: Arc<VerilatedLibrary>,
+    handle: *mut c_void,
+    set_fn: SetFn,
+    get_fn: GetFn,
+    eval_fn: EvalFn,
+    dump_fn: DumpFn,
+}
+
+// SAFETY: each handle owns its own VerilatedContext and model; it is used from one thread at a time.
+unsafe impl Send for VerilatedSim {}
+
+impl VerilatedSim {
+    pub fn new(lib: Arc<VerilatedLibrary>) -> Result<Self> {
+        // SAFETY: the symbols have exactly these signatures in sim/verilator_shim.cpp.
+        unsafe {
+            let symbol_error = |e: libloading::Error| Error::Tool {
+                tool: "dlsym".into(),
+                message: e.to_string(),
+            };
+            let new_fn: NewFn = *lib
+                .library
+                .get::<NewFn>(b"hebb_sim_new")
+                .map_err(symbol_error)?;
+            let set_fn: SetFn = *lib
+                .library
+                .get::<SetFn>(b"hebb_sim_set")
+                .map_err(symbol_error)?;
+            let get_fn: GetFn = *lib
+                .library
+                .get::<GetFn>(b"hebb_sim_get")
+                .map_err(symbol_error)?;
+            let eval_fn: EvalFn = *lib
+                .library
+                .get::<EvalFn>(b"hebb_sim_eval")
+                .map_err(symbol_error)?;
+            let dump_fn: DumpFn = *lib
+                .library
+                .get::<DumpFn>(b"hebb_sim_dump")
+                .map_err(symbol_error)?;
+            let handle = new_fn();
+            Ok(VerilatedSim {
+                lib,
+                handle,
+                set_fn,
+                get_fn,
+                eval_fn,
+                dump_fn,
+            })
+        }
+    }
+
+    pub fn ports(&self) -> &[Signal] {
+        &self.lib.ports
+    }
+
+    /// Sets input port `index` (of the design's port list), masked to its width.
+    pub fn set(&mut self, index: usize, value: u64) {
+        let width = self.lib.ports[index].width;
+        // SAFETY: the handle is live until drop.
+        unsafe { (self.set_fn)(self.handle, index as u32, value & mask(width)) }
+    }
+
+    pub fn get(&self, index: usize) -> u64 {
+        // SAFETY: as above.
+        unsafe { (self.get_fn)(self.handle, index as u32) }
+    }
+
+    pub fn eval(&mut self) {
+        // SAFETY: as above.
+        unsafe { (self.eval_fn)(self.handle) }
+    }
+
+    /// Starts tracing every signal into a VCD at `path`.
+    pub fn open_vcd(&mut self, path: &Path) -> Result<()> {
+        let c_path = CString::new(path.display().to_string())
+            .map_err(|_| Error::Other(format!("path has a NUL byte: {}", path.display())))?;
+        // SAFETY: the symbol has this signature; the string outlives the call.
+        let status = unsafe {
+            let open: OpenVcdFn = *self
+                .lib
+                .library
+                .get::<OpenVcdFn>(b"hebb_sim_open_vcd")
+                .map_err(|e| Error::Tool {
+                    tool: "dlsym".into(),
+                    message: e.to_string(),
+                })?;
+            open(self.handle, c_path.as_ptr())
+        };
+        if status != 0 {
+            return Err(Error::Tool {
+                tool: "verilator".into(),
+                message: format!("could not open VCD {}", path.display()),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn dump(&mut self, time: u64) {
+        // SAFETY: as above.
+        unsafe { (self.dump_fn)(self.handle, time) }
+    }
+}
+
+impl Drop for VerilatedSim {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from hebb_sim_new and is freed once; freeing closes the VCD.
+        unsafe {
+            if let Ok(free) = self.lib.library.get::<FreeFn>(b"hebb_sim_free") {
+                free(self.handle);
+            }
+        }
+    }
+}
+
+/// Where a design's verilated RTL lives in the cache, for reports.
+pub fn cached_rtl_path(lib: &VerilatedLibrary) -> &Path {
+    &lib.rtl_path
+}

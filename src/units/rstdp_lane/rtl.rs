@@ -1,0 +1,65 @@
+//! Renders the lane's Verilog from `templates/rstdp_lane/rstdp_lane.v`.
+
+use askama::Template;
+
+use crate::design::verilog_literal;
+use crate::error::Result;
+
+use super::params::LaneParams;
+
+#[derive(Template)]
+#[template(path = "rstdp_lane/rstdp_lane.v")]
+struct LaneVerilog {
+    version: &'static str,
+    module: &'static str,
+    w: u32,
+    t: u32,
+    r: u32,
+    l: u32,
+    d: u32,
+    /// R + T: width of the product and of `weight_delta`.
+    p: u32,
+    /// Width of `weight_sum`.
+    s: u32,
+    state_bits: u32,
+    decays: bool,
+    reset_weight: u64,
+    reset_weight_literal: String,
+    max_weight: String,
+    max_trace: String,
+    min_eligibility: String,
+    max_eligibility: String,
+    t_zero: String,
+    t_one: String,
+    w_zero: String,
+}
+
+pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
+    let (w, t) = (params.weight_bits(), params.trace_bits());
+    let template = LaneVerilog {
+        version: env!("CARGO_PKG_VERSION"),
+        module,
+        w,
+        t,
+        r: params.reward_bits(),
+        l: params.learning_shift(),
+        d: params.trace_decay_shift(),
+        p: params.product_bits(),
+        s: params.weight_sum_bits(),
+        state_bits: params.state_bits_per_synapse(),
+        decays: params.decays(),
+        reset_weight: params.reset_weight(),
+        reset_weight_literal: verilog_literal(w, params.reset_weight()),
+        max_weight: verilog_literal(w, params.max_weight()),
+        max_trace: verilog_literal(t, params.max_trace()),
+        min_eligibility: verilog_literal(t, params.min_eligibility() as u64),
+        max_eligibility: verilog_literal(t, params.max_eligibility() as u64),
+        t_zero: verilog_literal(t, 0),
+        t_one: verilog_literal(t, 1),
+        w_zero: verilog_literal(w, 0),
+    };
+    let mut text = template.render()?;
+    // askama drops the template's final newline; Verilator -Wall wants one.
+    text.push('\n');
+    Ok(text)
+}
