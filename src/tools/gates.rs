@@ -1,1 +1,171 @@
-pub fn x() {}
+//! Quality gates on rendered RTL: Verilator lint, Icarus as a Verilog-2005
+//! parser, and Yosys synthesis for iCE40 and Xilinx 7-series.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+
+use super::run;
+use crate::design::Design;
+use crate::error::{Error, Result};
+
+/// A synthesis flow of Yosys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SynthTarget {
+    Ice40,
+    Xilinx7,
+}
+
+impl SynthTarget {
+    pub const ALL: [SynthTarget; 2] = [SynthTarget::Ice40, SynthTarget::Xilinx7];
+
+    pub fn yosys_command(self) -> &'static str {
+        match self {
+            SynthTarget::Ice40 => "synth_ice40",
+            SynthTarget::Xilinx7 => "synth_xilinx",
+        }
+    }
+}
+
+impl fmt::Display for SynthTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SynthTarget::Ice40 => "ice40",
+            SynthTarget::Xilinx7 => "xc7",
+        })
+    }
+}
+
+/// Cell counts after synthesis, by cell type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SynthResult {
+    pub target: Option<SynthTarget>,
+    pub cells: BTreeMap<String, u64>,
+}
+
+fn gate_error(tool: &str, design: &dyn Design, findings: &str) -> Error {
+    Error::Tool {
+        tool: tool.into(),
+        message: format!("rejects {}:\n{findings}", design.describe()),
+    }
+}
+
+/// Writes the design's RTL as `<module>.v` in a fresh scratch folder.
+fn scratch_rtl(design: &dyn Design) -> Result<(tempfile::TempDir, String)> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let file = format!("{}.v", design.top_module());
+    let rtl = design.render_rtl()?;
+    fs::write(dir.path().join(&file), rtl).map_err(|e| Error::io(dir.path().join(&file), e))?;
+    Ok((dir, file))
+}
+
+/// `verilator --lint-only -Wall`: any warning fails.
+pub fn verilator_lint(design: &dyn Design) -> Result<()> {
+    let (dir, file) = scratch_rtl(design)?;
+    run(
+        "verilator",
+        &[
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            design.top_module(),
+            &file,
+        ],
+        dir.path(),
+    )
+    .map_err(|e| gate_error("verilator --lint-only -Wall", design, &e.to_string()))?;
+    Ok(())
+}
+
+/// `iverilog -g2005 -Wall`: the RTL parses as plain Verilog-2005, without warnings.
+pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
+    let (dir, file) = scratch_rtl(design)?;
+    let out = run(
+        "iverilog",
+        &["-g2005", "-Wall", "-o", "/dev/null", &file],
+        dir.path(),
+    )
+    .map_err(|e| gate_error("iverilog -g2005", design, &e.to_string()))?;
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    if !text.trim().is_empty() {
+        return Err(gate_error("iverilog -g2005", design, &text));
+    }
+    Ok(())
+}
+
+/// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
+pub fn yosys_synth(design: &dyn Design, target: SynthTarget) -> Result<SynthResult> {
+    let (dir, file) = scratch_rtl(design)?;
+    let script = format!(
+        "read_verilog {file}; {} -top {}; tee -o stat.txt stat",
+        target.yosys_command(),
+        design.top_module()
+    );
+    run(
+        "yosys",
+        &["-q", "-l", "yosys.log", "-p", &script],
+        dir.path(),
+    )
+    .map_err(|e| gate_error("yosys", design, &e.to_string()))?;
+    let log = fs::read_to_string(dir.path().join("yosys.log"))
+        .map_err(|e| Error::io(dir.path().join("yosys.log"), e))?;
+    let findings: Vec<&str> = log
+        .lines()
+        // ABC's "network is combinational" is advice to ABC's own user, not a finding about the RTL.
+        .filter(|l| {
+            (l.contains("Warning") && !l.contains("The network is combinational"))
+                || l.contains("Latch inferred")
+        })
+        .collect();
+    if !findings.is_empty() {
+        return Err(gate_error(
+            &format!("yosys {}", target.yosys_command()),
+            design,
+            &findings.join("\n"),
+        ));
+    }
+    let stat = fs::read_to_string(dir.path().join("stat.txt"))
+        .map_err(|e| Error::io(dir.path().join("stat.txt"), e))?;
+    let cells = parse_stat_cells(&stat);
+    if let Some(latch) = cells
+        .keys()
+        .find(|c| c.contains("LATCH") || c.starts_with("LD") || c.contains("DLATCH"))
+    {
+        return Err(gate_error(
+            &format!("yosys {}", target.yosys_command()),
+            design,
+            &format!("latch cell {latch} in the netlist"),
+        ));
+    }
+    Ok(SynthResult {
+        target: Some(target),
+        cells,
+    })
+}
+
+/// Reads `<count> <cell>` rows (either order) after "Number of cells" in Yosys `stat` output.
+fn parse_stat_cells(stat: &str) -> BTreeMap<String, u64> {
+    let mut cells = BTreeMap::new();
+    let mut in_cells = false;
+    for line in stat.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if line.contains("Number of cells") {
+            in_cells = true;
+            continue;
+        }
+        if !in_cells {
+            continue;
+        }
+        match words.as_slice() {
+            [name, count] if count.parse::<u64>().is_ok() => {
+                cells.insert(name.to_string(), count.parse().unwrap_or(0));
+            }
+            [count, name] if count.parse::<u64>().is_ok() => {
+                cells.insert(name.to_string(), count.parse().unwrap_or(0));
+            }
+            _ => in_cells = !words.is_empty() && cells.is_empty(),
+        }
+    }
+    cells
+}

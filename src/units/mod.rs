@@ -1,3 +1,4 @@
 //! hebb's hardware units, one folder each: parameters, models, nets and RTL.
 
+pub mod bitstream;
 pub mod rstdp_lane;

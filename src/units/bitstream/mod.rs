@@ -1,0 +1,1 @@
+//! Stochastic-computing bitstream synapses (SPEC §2).
