@@ -3,6 +3,7 @@
 //! the lint/synthesis gates and the CLI work on this interface, never on one unit.
 
 use crate::error::Result;
+use crate::resources::{Resources, Target};
 
 /// Where a signal sits in the RTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub trait Design {
     fn cycle_model(&self) -> Box<dyn CycleModel>;
     /// The signal table, as `cycle_model().signals()` returns it.
     fn signals(&self) -> Vec<Signal>;
+    /// A structural estimate of the resources on `target`, from parameters alone.
+    fn estimate(&self, target: Target) -> Resources;
     fn ports(&self) -> Vec<Signal> {
         self.signals().into_iter().filter(Signal::is_port).collect()
     }

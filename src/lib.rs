@@ -1,9 +1,13 @@
 //! hebb: one description of each plastic neuromorphic unit renders
 //! synthesizable Verilog, a bit-exact step model and a cycle-accurate model.
 
+pub mod constraints;
 pub mod cosim;
 pub mod design;
 pub mod error;
+pub mod flow;
+pub mod outputs;
+pub mod resources;
 pub mod tools;
 pub mod trace;
 pub mod units;

@@ -1,5 +1,217 @@
-fn main() {
-    let lane = hebb::units::rstdp_lane::RstdpLane::default();
-    use hebb::design::Design;
-    print!("{}", lane.render_rtl().unwrap());
+//! The `hebb` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use hebb::design::Design;
+use hebb::error::{Error, Result};
+use hebb::units::rstdp_lane::driver::LaneDriver;
+use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
+use hebb::units::rstdp_lane::{LaneParams, RawLaneParams, RstdpLane, StepModel, stimulus};
+use hebb::{flow, tools, trace};
+
+#[derive(Parser)]
+#[command(
+    name = "hebb",
+    version,
+    about = "HDL generator and cycle-accurate simulator for plastic neuromorphic hardware"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The main job (the default): render the default R-STDP lane, co-simulate
+    /// its Verilated RTL against the cycle model with VCDs, diff them, report resources.
+    Run(RunArgs),
+    /// Render a lane's RTL, constraints and resource report into a folder.
+    Generate {
+        #[command(flatten)]
+        lane: LaneArgs,
+        /// Output folder.
+        #[arg(long, default_value = "out/generate")]
+        out: PathBuf,
+        /// Also synthesize with Yosys and put its counts beside the estimate.
+        #[arg(long)]
+        synth: bool,
+    },
+    /// Replay reference-vector files (JSON lines) through the step model, and
+    /// with --rtl also through the Verilated RTL of each file's parameter set.
+    CheckVectors {
+        /// Also replay through the Verilated RTL (in lockstep with the cycle model).
+        #[arg(long)]
+        rtl: bool,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Compare two VCDs signal by signal (matched by hierarchical name).
+    VcdDiff { golden: PathBuf, dut: PathBuf },
+    /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a lane's RTL.
+    Lint {
+        #[command(flatten)]
+        lane: LaneArgs,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Output folder.
+    #[arg(long, default_value = "out/rstdp_lane")]
+    out: PathBuf,
+    /// Timesteps of the built-in stimulus.
+    #[arg(long, default_value_t = 4000)]
+    timesteps: usize,
+    /// Seed of the built-in stimulus.
+    #[arg(long, default_value_t = 0x6865_6262)]
+    seed: u64,
+    /// Skip Yosys; the resource report then holds the estimate only.
+    #[arg(long)]
+    no_synth: bool,
+}
+
+/// `hebb` with no subcommand runs the main job with its defaults.
+#[derive(Parser)]
+struct DefaultRun {
+    #[command(flatten)]
+    args: RunArgs,
+}
+
+/// The lane's parameters (SPEC §1); defaults are the SPEC's.
+#[derive(Args)]
+struct LaneArgs {
+    /// W: weight bits, 1..=32.
+    #[arg(long, default_value_t = 16)]
+    weight_bits: u32,
+    /// T: trace and eligibility bits, 2..=30.
+    #[arg(long, default_value_t = 12)]
+    trace_bits: u32,
+    /// R: reward bits (two's complement), 1..=30.
+    #[arg(long, default_value_t = 8)]
+    reward_bits: u32,
+    /// L: learning shift, 0..=60.
+    #[arg(long, default_value_t = 4)]
+    learning_shift: u32,
+    /// D: trace decay shift, 0..=30 (0 = no decay).
+    #[arg(long, default_value_t = 4)]
+    trace_decay_shift: u32,
+    /// Weight loaded at reset, 0..=2^W-1.
+    #[arg(long, default_value_t = 0)]
+    reset_weight: u64,
+}
+
+impl LaneArgs {
+    fn params(&self) -> Result<LaneParams> {
+        let raw = RawLaneParams {
+            weight_bits: self.weight_bits,
+            trace_bits: self.trace_bits,
+            reward_bits: self.reward_bits,
+            learning_shift: self.learning_shift,
+            trace_decay_shift: self.trace_decay_shift,
+            reset_weight: self.reset_weight,
+        };
+        Ok(LaneParams::try_from(raw)?)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Run(DefaultRun::parse_from(["hebb"]).args));
+    match execute(command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one command; `Ok(false)` means it ran and found a difference.
+fn execute(command: Command) -> Result<bool> {
+    match command {
+        Command::Run(args) => run_main_job(args),
+        Command::Generate { lane, out, synth } => {
+            let design = RstdpLane::new(lane.params()?);
+            let (files, report) = flow::generate(&design, &out, synth)?;
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            print!("{report}");
+            Ok(true)
+        }
+        Command::CheckVectors { rtl, files } => check_vectors(&files, rtl),
+        Command::VcdDiff { golden, dut } => {
+            let report = trace::diff_files(&golden, &dut)?;
+            println!("{report}");
+            Ok(report.agrees())
+        }
+        Command::Lint { lane } => {
+            let design = RstdpLane::new(lane.params()?);
+            tools::gates::verilator_lint(&design)?;
+            println!("verilator --lint-only -Wall: clean");
+            tools::gates::iverilog_2005(&design)?;
+            println!("iverilog -g2005 -Wall: clean");
+            for target in hebb::resources::Target::ALL {
+                let r = tools::gates::yosys_synth(&design, target)?.resources();
+                println!(
+                    "yosys {}: no warnings, no latches; LUT {} FF {} CARRY {} DSP {}",
+                    target.yosys_command(),
+                    r.luts,
+                    r.ffs,
+                    r.carries,
+                    r.dsps
+                );
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn run_main_job(args: RunArgs) -> Result<bool> {
+    let design = RstdpLane::default();
+    let cycles = stimulus::builtin(&design.params, args.timesteps, args.seed);
+    let inputs: Vec<Vec<u64>> = cycles.iter().map(|c| c.port_values().to_vec()).collect();
+    println!(
+        "hebb main job: {} ({} clocks of built-in stimulus)",
+        design.describe(),
+        inputs.len()
+    );
+    let summary = flow::main_job(&design, &inputs, &args.out, !args.no_synth)?;
+    print!("{summary}");
+    if !summary.diff.agrees() {
+        println!("{}", summary.diff);
+    }
+    Ok(summary.diff.agrees())
+}
+
+fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
+    for path in files {
+        let file = VectorFile::read(path)?;
+        let mut model = StepModel::from_reset(file.params);
+        let steps = replay(&file, &mut model)
+            .map_err(|f| Error::Other(format!("{}: step model: {f}", path.display())))?;
+        let mut line = format!(
+            "{}: {} ({}): step model OK ({steps} steps)",
+            path.display(),
+            file.name,
+            file.params.tag()
+        );
+        if rtl {
+            let mut lane = LaneDriver::new(file.params, true)?;
+            let steps = replay(&file, &mut lane)
+                .map_err(|f| Error::Other(format!("{}: RTL: {f}", path.display())))?;
+            line += &format!(
+                ", RTL OK ({steps} steps, Verilated {})",
+                RstdpLane::new(file.params).top_module()
+            );
+        }
+        println!("{line}");
+    }
+    Ok(true)
 }

@@ -2,45 +2,27 @@
 //! parser, and Yosys synthesis for iCE40 and Xilinx 7-series.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 
 use super::run;
 use crate::design::Design;
 use crate::error::{Error, Result};
+use crate::resources::{Resources, Target};
 
-/// A synthesis flow of Yosys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SynthTarget {
-    Ice40,
-    Xilinx7,
-}
-
-impl SynthTarget {
-    pub const ALL: [SynthTarget; 2] = [SynthTarget::Ice40, SynthTarget::Xilinx7];
-
-    pub fn yosys_command(self) -> &'static str {
-        match self {
-            SynthTarget::Ice40 => "synth_ice40",
-            SynthTarget::Xilinx7 => "synth_xilinx",
-        }
-    }
-}
-
-impl fmt::Display for SynthTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SynthTarget::Ice40 => "ice40",
-            SynthTarget::Xilinx7 => "xc7",
-        })
-    }
-}
+/// The synthesis targets, under the name the gates use.
+pub use crate::resources::Target as SynthTarget;
 
 /// Cell counts after synthesis, by cell type.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynthResult {
-    pub target: Option<SynthTarget>,
+    pub target: Target,
     pub cells: BTreeMap<String, u64>,
+}
+
+impl SynthResult {
+    pub fn resources(&self) -> Resources {
+        Resources::from_cells(self.target, &self.cells)
+    }
 }
 
 fn gate_error(tool: &str, design: &dyn Design, findings: &str) -> Error {
@@ -95,7 +77,7 @@ pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
 }
 
 /// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
-pub fn yosys_synth(design: &dyn Design, target: SynthTarget) -> Result<SynthResult> {
+pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
     let (dir, file) = scratch_rtl(design)?;
     let script = format!(
         "read_verilog {file}; {} -top {}; tee -o stat.txt stat",
@@ -138,10 +120,7 @@ pub fn yosys_synth(design: &dyn Design, target: SynthTarget) -> Result<SynthResu
             &format!("latch cell {latch} in the netlist"),
         ));
     }
-    Ok(SynthResult {
-        target: Some(target),
-        cells,
-    })
+    Ok(SynthResult { target, cells })
 }
 
 /// Reads `<count> <cell>` rows (either order) after "Number of cells" in Yosys `stat` output.

@@ -5,12 +5,15 @@ pub mod cycle;
 pub mod driver;
 pub mod nets;
 pub mod params;
+pub mod resources;
 pub mod rtl;
 pub mod step;
+pub mod stimulus;
 pub mod vectors;
 
 use crate::design::{CycleModel, Design, Signal};
 use crate::error::Result;
+use crate::resources::{Resources, Target};
 
 pub use cycle::LaneCycleModel;
 pub use params::{LaneParams, RawLaneParams};
@@ -59,5 +62,9 @@ impl Design for RstdpLane {
 
     fn signals(&self) -> Vec<Signal> {
         nets::signal_table(&self.params)
+    }
+
+    fn estimate(&self, target: Target) -> Resources {
+        resources::estimate(&self.params, target)
     }
 }
