@@ -67,7 +67,7 @@ impl Lockstep {
         Self::build(design, Some(VerilatedSim::new(lib)?))
     }
 
-    fn build(design: &dyn Design, rtl: Option<VerilatedSim>) -> Result<Self> {
+    fn build(design: &dyn Design, mut rtl: Option<VerilatedSim>) -> Result<Self> {
         let ports = design.ports();
         let model = design.cycle_model();
         let model_index = ports
@@ -84,6 +84,14 @@ impl Lockstep {
             .iter()
             .position(|p| p.name == "clk_i")
             .ok_or_else(|| Error::Other(format!("{} has no clk_i", design.top_module())))?;
+        if let (Some(rtl), Some(rst)) =
+            (rtl.as_mut(), ports.iter().position(|p| p.name == "rst_ni"))
+        {
+            // Verilator starts every signal at 0, so a reset asserted in the
+            // first cycle would see no falling edge: power up with rst_ni high.
+            rtl.set(rst, 1);
+            rtl.eval();
+        }
         Ok(Lockstep {
             ports,
             model,
@@ -128,7 +136,8 @@ impl Lockstep {
 
     /// One clock: applies `inputs` (indexed like `ports()`; clk and outputs are
     /// ignored) with the clock low, evaluates, raises the clock, evaluates;
-    /// compares every port after each evaluation.
+    /// compares every port after each evaluation. The clock always completes
+    /// (traces stay whole); the first disagreement is returned.
     pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
         let start = self.cycle * CLOCK_PERIOD_PS;
         for (i, port) in self.ports.iter().enumerate() {
@@ -140,41 +149,39 @@ impl Lockstep {
                 }
             }
         }
-        self.evaluate(start, "before the edge")?;
+        let before = self.evaluate(start, "before the edge");
         self.model.set_input(self.model_index[self.clk], 1);
         if let Some(rtl) = self.rtl.as_mut() {
             rtl.set(self.clk, 1);
         }
-        self.evaluate(start + CLOCK_PERIOD_PS / 2, "after the edge")?;
+        let after = self.evaluate(start + CLOCK_PERIOD_PS / 2, "after the edge");
         self.cycle += 1;
-        Ok(())
+        match before.or(after) {
+            Some(mismatch) => Err(mismatch),
+            None => Ok(()),
+        }
     }
 
-    fn evaluate(&mut self, time: u64, phase: &'static str) -> std::result::Result<(), Mismatch> {
+    fn evaluate(&mut self, time: u64, phase: &'static str) -> Option<Mismatch> {
         self.model.eval();
         if let Some(vcd) = self.golden_vcd.as_mut() {
             let model = &self.model;
             // A trace that cannot be written is reported when it is finished.
             let _ = vcd.sample(time, |i| model.value(i));
         }
-        let Some(rtl) = self.rtl.as_mut() else {
-            return Ok(());
-        };
+        let rtl = self.rtl.as_mut()?;
         rtl.eval();
         rtl.dump(time);
-        for (i, port) in self.ports.iter().enumerate() {
+        self.ports.iter().enumerate().find_map(|(i, port)| {
             let (expected, actual) = (self.model.value(self.model_index[i]), rtl.get(i));
-            if expected != actual {
-                return Err(Mismatch {
-                    cycle: self.cycle,
-                    phase,
-                    signal: port.name,
-                    expected,
-                    actual,
-                });
-            }
-        }
-        Ok(())
+            (expected != actual).then_some(Mismatch {
+                cycle: self.cycle,
+                phase,
+                signal: port.name,
+                expected,
+                actual,
+            })
+        })
     }
 
     /// Ends the traces (both VCD files are complete afterwards).

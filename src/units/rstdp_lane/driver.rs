@@ -2,6 +2,7 @@
 //! RTL, through timestep-level operations (reset, load, step).
 
 use crate::cosim::{Lockstep, Mismatch};
+use crate::design::Design;
 use crate::error::Result;
 
 use super::RstdpLane;
@@ -71,11 +72,16 @@ pub struct LaneDriver {
 impl LaneDriver {
     /// A lane just out of reset (one clock with `rst_ni` low).
     pub fn new(params: LaneParams, with_rtl: bool) -> Result<Self> {
-        let lane = RstdpLane::new(params);
+        Self::for_design(&RstdpLane::new(params), params, with_rtl)
+    }
+
+    /// Drives `design`, a lane of `params` whose RTL may differ from the
+    /// template's (fault-injection tests wrap the lane this way).
+    pub fn for_design(design: &dyn Design, params: LaneParams, with_rtl: bool) -> Result<Self> {
         let sim = if with_rtl {
-            Lockstep::with_rtl(&lane)?
+            Lockstep::with_rtl(design)?
         } else {
-            Lockstep::model_only(&lane)?
+            Lockstep::model_only(design)?
         };
         let mut driver = LaneDriver { params, sim };
         driver
