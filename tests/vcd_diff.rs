@@ -1,0 +1,99 @@
+//! `vcd-diff` matches signals by hierarchical name, whatever the identifier
+//! codes, declaration order, scope layout or timescale, and reports the first
+//! divergence per signal and the signals present in only one file.
+
+use std::path::{Path, PathBuf};
+
+use hebb::trace::diff_files;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const GOLDEN: &str = "$timescale 1ps $end
+$scope module TOP $end
+$var wire 1 ! clk_i $end
+$scope module lane $end
+$var wire 1 ! clk_i $end
+$var wire 4 \" count_q [3:0] $end
+$upscope $end
+$upscope $end
+$enddefinitions $end
+#0
+0!
+b0000 \"
+#5000
+1!
+b0001 \"
+#10000
+0!
+#15000
+1!
+b0010 \"
+";
+
+#[test]
+fn same_signals_under_other_codes_order_layout_and_timescale_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    // Other codes, the module scope declared before the top-level port, the
+    // module scope opened twice, 1 ns units, vectors written without leading zeros.
+    let dut = "$timescale 1ns $end
+$scope module TOP $end
+$scope module lane $end
+$var wire 4 a count_q [3:0] $end
+$upscope $end
+$scope module lane $end
+$var wire 1 b clk_i $end
+$upscope $end
+$var wire 1 b clk_i $end
+$upscope $end
+$enddefinitions $end
+#0
+0b
+b0 a
+#5
+1b
+b1 a
+#10
+0b
+#15
+1b
+b10 a
+";
+    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", dut)).unwrap();
+    assert!(report.agrees(), "{report}");
+    assert_eq!(report.compared, 3);
+}
+
+#[test]
+fn first_divergence_and_one_sided_signals_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let dut = GOLDEN.replace("#15000\n1!\nb0010 \"", "#15000\n1!\nb0011 \"").replace("$var wire 4 \" count_q [3:0] $end", "$var wire 4 \" count_q [3:0] $end\n$var wire 1 # extra_o $end");
+    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", &dut)).unwrap();
+    assert!(!report.agrees());
+    assert_eq!(report.divergences.len(), 1, "{report}");
+    let d = &report.divergences[0];
+    assert_eq!((d.signal.as_str(), d.time, d.expected.as_str(), d.actual.as_str()), ("TOP.lane.count_q", 15000, "0010", "0011"));
+    assert_eq!(report.only_in_dut, vec!["TOP.lane.extra_o".to_string()]);
+    assert!(report.only_in_golden.is_empty());
+    let text = report.to_string();
+    assert!(text.contains("DIVERGE TOP.lane.count_q at 15000 1ps: expected 0010 actual 0011"), "{text}");
+    assert!(text.contains("ONLY-IN-DUT    TOP.lane.extra_o"), "{text}");
+}
+
+#[test]
+fn a_signal_missing_from_the_dut_disagrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let dut = GOLDEN.replace("$var wire 4 \" count_q [3:0] $end\n", "");
+    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", &dut)).unwrap();
+    assert!(!report.agrees());
+    assert_eq!(report.only_in_golden, vec!["TOP.lane.count_q".to_string()]);
+}
+
+#[test]
+fn an_unreadable_file_is_a_clear_error() {
+    let err = diff_files(Path::new("/nonexistent/g.vcd"), Path::new("/nonexistent/d.vcd")).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/g.vcd"), "{err}");
+}
