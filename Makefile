@@ -1,0 +1,38 @@
+# hebb: the two commands are `make sim` (the main job) and `make test` (the whole suite).
+CARGO ?= cargo
+
+.PHONY: all setup sim test lint rtl bench clean
+
+all: sim
+
+## Install verilator, yosys, iverilog, g++ when missing (apt-get as root), or name them.
+setup:
+	@sim/install-tools.sh
+
+## The main job on the embedded default design: render RTL into out/rstdp_lane,
+## co-simulate Verilator RTL and cycle model in lockstep, write and diff both VCDs,
+## write the resource report.
+sim: setup
+	$(CARGO) run --release --quiet -- run
+
+## Everything CI runs: formatting, clippy, and every test (Verilator, Yosys, Icarus included).
+test: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --quiet -- -D warnings
+	$(CARGO) test --quiet
+
+## Lint and synthesize the default lane: verilator -Wall, iverilog -g2005, Yosys iCE40 and xc7.
+lint: setup
+	$(CARGO) run --release --quiet -- lint
+
+## Regenerate rtl/ and constraints/ (the test suite fails while they are stale).
+rtl:
+	HEBB_UPDATE_RTL=1 $(CARGO) test --quiet --test rtl_sync
+
+## Benchmarks: model and lockstep throughput.
+bench: setup
+	$(CARGO) bench
+
+clean:
+	rm -rf out
+	$(CARGO) clean
