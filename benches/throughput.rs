@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use hebb::units::rstdp_lane::driver::LaneDriver;
-use hebb::units::rstdp_lane::{stimulus, LaneParams, StepInputs, StepModel};
+use hebb::units::rstdp_lane::{LaneParams, StepInputs, StepModel, stimulus};
 
 fn rate(n: usize, f: impl FnOnce()) -> f64 {
     let start = Instant::now();
@@ -20,7 +20,12 @@ fn main() {
     let step_rate = rate(cycles.len(), || {
         let mut m = StepModel::from_reset(params);
         for c in &cycles {
-            std::hint::black_box(m.step(StepInputs { pre: c.pre, post: c.post, reward: c.reward, learn_en: c.learn_en }));
+            std::hint::black_box(m.step(StepInputs {
+                pre: c.pre,
+                post: c.post,
+                reward: c.reward,
+                learn_en: c.learn_en,
+            }));
         }
     });
     let cycle_rate = rate(cycles.len(), || {
@@ -38,6 +43,14 @@ fn main() {
         }
     });
     println!("step model           {:>12.0} timesteps/s", step_rate);
-    println!("cycle model          {:>12.0} clocks/s   ({:.1}x slower than the step model)", cycle_rate, step_rate / cycle_rate);
-    println!("lockstep RTL + model {:>12.0} clocks/s   ({:.1}x slower than the cycle model)", lockstep_rate, cycle_rate / lockstep_rate);
+    println!(
+        "cycle model          {:>12.0} clocks/s   ({:.1}x slower than the step model)",
+        cycle_rate,
+        step_rate / cycle_rate
+    );
+    println!(
+        "lockstep RTL + model {:>12.0} clocks/s   ({:.1}x slower than the cycle model)",
+        lockstep_rate,
+        cycle_rate / lockstep_rate
+    );
 }

@@ -4,7 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hebb(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(dir).output().expect("hebb runs")
+    Command::new(env!("CARGO_BIN_EXE_hebb"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("hebb runs")
 }
 
 fn text(out: &Output) -> String {
@@ -18,56 +22,114 @@ fn vectors_dir() -> PathBuf {
 #[test]
 fn check_vectors_replays_files_through_model_and_rtl() {
     let dir = tempfile::tempdir().unwrap();
-    let files: Vec<String> = ["default_16_12_8_4_4.jsonl", "tmin_16_2_8_4_4.jsonl"].iter().map(|f| vectors_dir().join(f).display().to_string()).collect();
+    let files: Vec<String> = ["default_16_12_8_4_4.jsonl", "tmin_16_2_8_4_4.jsonl"]
+        .iter()
+        .map(|f| vectors_dir().join(f).display().to_string())
+        .collect();
     let mut args = vec!["check-vectors", "--rtl"];
     args.extend(files.iter().map(String::as_str));
     let out = hebb(&args, dir.path());
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert_eq!(t.lines().filter(|l| l.contains("step model OK (20000 steps), RTL OK (20000 steps")).count(), 2, "{t}");
+    assert_eq!(
+        t.lines()
+            .filter(|l| l.contains("step model OK (20000 steps), RTL OK (20000 steps"))
+            .count(),
+        2,
+        "{t}"
+    );
 }
 
 #[test]
 fn check_vectors_exits_non_zero_at_the_first_mismatch() {
     let dir = tempfile::tempdir().unwrap();
-    let original = std::fs::read_to_string(vectors_dir().join("default_16_12_8_4_4.jsonl")).unwrap();
+    let original =
+        std::fs::read_to_string(vectors_dir().join("default_16_12_8_4_4.jsonl")).unwrap();
     // Corrupt the expected weight of one step line deep in the file.
     let mut lines: Vec<String> = original.lines().map(String::from).collect();
-    let target = lines.iter().position(|l| l.contains("\"weight\":") && !l.contains("\"weight\":0,")).unwrap();
-    let weight: u64 = lines[target].split("\"weight\":").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
-    lines[target] = lines[target].replacen(&format!("\"weight\":{weight},"), &format!("\"weight\":{},", weight ^ 1), 1);
+    let target = lines
+        .iter()
+        .position(|l| l.contains("\"weight\":") && !l.contains("\"weight\":0,"))
+        .unwrap();
+    let weight: u64 = lines[target]
+        .split("\"weight\":")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    lines[target] = lines[target].replacen(
+        &format!("\"weight\":{weight},"),
+        &format!("\"weight\":{},", weight ^ 1),
+        1,
+    );
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
     let out = hebb(&["check-vectors", bad.to_str().unwrap()], dir.path());
     let t = text(&out);
     assert!(!out.status.success(), "{t}");
-    assert!(t.contains(&format!("line {}:", target + 1)) && t.contains(&format!("weight expected {}, actual {weight}", weight ^ 1)), "{t}");
+    assert!(
+        t.contains(&format!("line {}:", target + 1))
+            && t.contains(&format!("weight expected {}, actual {weight}", weight ^ 1)),
+        "{t}"
+    );
 }
 
 #[test]
 fn bad_parameters_name_parameter_value_and_range_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for (flag, value, allowed) in [("--weight-bits", "40", "1..=32"), ("--trace-bits", "1", "2..=30"), ("--learning-shift", "61", "0..=60"), ("--reset-weight", "70000", "0..=65535")] {
+    for (flag, value, allowed) in [
+        ("--weight-bits", "40", "1..=32"),
+        ("--trace-bits", "1", "2..=30"),
+        ("--learning-shift", "61", "0..=60"),
+        ("--reset-weight", "70000", "0..=65535"),
+    ] {
         let out = hebb(&["generate", flag, value, "--out", "gen"], dir.path());
         let t = text(&out);
         assert_eq!(out.status.code(), Some(2), "{t}");
         let name = flag.trim_start_matches("--").replace('-', "_");
-        assert!(t.contains(&format!("`{name}` = {value}")) && t.contains(allowed), "{t}");
-        assert!(!dir.path().join("gen").exists(), "no output after a parameter error");
+        assert!(
+            t.contains(&format!("`{name}` = {value}")) && t.contains(allowed),
+            "{t}"
+        );
+        assert!(
+            !dir.path().join("gen").exists(),
+            "no output after a parameter error"
+        );
     }
 }
 
 #[test]
 fn generate_writes_rtl_constraints_and_resources() {
     let dir = tempfile::tempdir().unwrap();
-    let out = hebb(&["generate", "--weight-bits", "8", "--trace-bits", "6", "--out", "gen"], dir.path());
+    let out = hebb(
+        &[
+            "generate",
+            "--weight-bits",
+            "8",
+            "--trace-bits",
+            "6",
+            "--out",
+            "gen",
+        ],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let rtl = std::fs::read_to_string(dir.path().join("gen/rtl/rstdp_lane.v")).unwrap();
     assert!(rtl.contains("weight_bits W = 8, trace_bits T = 6"));
-    for f in ["constraints/rstdp_lane.xdc", "constraints/rstdp_lane.sdc", "constraints/rstdp_lane_nextpnr.py"] {
+    for f in [
+        "constraints/rstdp_lane.xdc",
+        "constraints/rstdp_lane.sdc",
+        "constraints/rstdp_lane_nextpnr.py",
+    ] {
         assert!(dir.path().join("gen").join(f).is_file(), "{f}");
     }
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("gen/resources.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("gen/resources.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["schema"], "hebb-resources/1");
     assert_eq!(report["targets"][0]["target"], "ice40");
     assert_eq!(report["targets"][0]["estimate"]["ffs"], 8 + 3 * 6);
@@ -79,18 +141,42 @@ fn main_job_cosimulates_diffs_and_reports() {
     let out = hebb(&["run", "--out", "job", "--timesteps", "600"], dir.path());
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("vcd-diff    agree: 53 signals compared, 0 diverge, 0 only in golden, 0 only in dut"), "{t}");
-    for f in ["rtl/rstdp_lane.v", "sim/golden.vcd", "sim/rtl.vcd", "resources.json"] {
+    assert!(
+        t.contains(
+            "vcd-diff    agree: 53 signals compared, 0 diverge, 0 only in golden, 0 only in dut"
+        ),
+        "{t}"
+    );
+    for f in [
+        "rtl/rstdp_lane.v",
+        "sim/golden.vcd",
+        "sim/rtl.vcd",
+        "resources.json",
+    ] {
         assert!(dir.path().join("job").join(f).is_file(), "{f}");
     }
     // The two traces diff clean through the CLI too, and a tampered one does not.
     let job = dir.path().join("job/sim");
-    let ok = hebb(&["vcd-diff", job.join("golden.vcd").to_str().unwrap(), job.join("rtl.vcd").to_str().unwrap()], dir.path());
+    let ok = hebb(
+        &[
+            "vcd-diff",
+            job.join("golden.vcd").to_str().unwrap(),
+            job.join("rtl.vcd").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
     assert!(ok.status.success(), "{}", text(&ok));
     let golden = std::fs::read_to_string(job.join("golden.vcd")).unwrap();
     let tampered = job.join("tampered.vcd");
     std::fs::write(&tampered, golden.replacen("#5000\n", "#5000\n1\"\n", 1)).unwrap();
-    let bad = hebb(&["vcd-diff", job.join("golden.vcd").to_str().unwrap(), tampered.to_str().unwrap()], dir.path());
+    let bad = hebb(
+        &[
+            "vcd-diff",
+            job.join("golden.vcd").to_str().unwrap(),
+            tampered.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     assert!(text(&bad).contains("DIVERGE"), "{}", text(&bad));
 }

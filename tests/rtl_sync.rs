@@ -26,7 +26,10 @@ fn committed_rtl_and_constraints_match_the_generator() {
             }
         }
     }
-    assert!(stale.is_empty(), "stale generated files {stale:?}: run `make rtl` and commit the result");
+    assert!(
+        stale.is_empty(),
+        "stale generated files {stale:?}: run `make rtl` and commit the result"
+    );
 }
 
 #[test]
@@ -35,11 +38,18 @@ fn rendering_is_byte_identical_across_calls_and_parameter_orders() {
     let first = rendered_files(&lane).unwrap();
     // Render other designs in between: no state may leak from one render to the next.
     for w in [1, 32] {
-        let other = RstdpLane::new(hebb::units::rstdp_lane::LaneParams::new(w, 30, 30, 60, 30).unwrap());
+        let other =
+            RstdpLane::new(hebb::units::rstdp_lane::LaneParams::new(w, 30, 30, 60, 30).unwrap());
         rendered_files(&other).unwrap();
     }
     assert_eq!(first, rendered_files(&lane).unwrap());
     let rtl = &first[0].1;
-    assert!(rtl.ends_with("`default_nettype wire\n"), "RTL must end with a newline");
-    assert!(!rtl.contains("_zz") && !rtl.contains("_T_"), "no meaningless generated names");
+    assert!(
+        rtl.ends_with("`default_nettype wire\n"),
+        "RTL must end with a newline"
+    );
+    assert!(
+        !rtl.contains("_zz") && !rtl.contains("_T_"),
+        "no meaningless generated names"
+    );
 }

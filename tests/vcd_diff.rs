@@ -62,7 +62,11 @@ b1 a
 1b
 b10 a
 ";
-    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", dut)).unwrap();
+    let report = diff_files(
+        &write(dir.path(), "g.vcd", GOLDEN),
+        &write(dir.path(), "d.vcd", dut),
+    )
+    .unwrap();
     assert!(report.agrees(), "{report}");
     assert_eq!(report.compared, 3);
 }
@@ -70,16 +74,36 @@ b10 a
 #[test]
 fn first_divergence_and_one_sided_signals_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let dut = GOLDEN.replace("#15000\n1!\nb0010 \"", "#15000\n1!\nb0011 \"").replace("$var wire 4 \" count_q [3:0] $end", "$var wire 4 \" count_q [3:0] $end\n$var wire 1 # extra_o $end");
-    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", &dut)).unwrap();
+    let dut = GOLDEN
+        .replace("#15000\n1!\nb0010 \"", "#15000\n1!\nb0011 \"")
+        .replace(
+            "$var wire 4 \" count_q [3:0] $end",
+            "$var wire 4 \" count_q [3:0] $end\n$var wire 1 # extra_o $end",
+        );
+    let report = diff_files(
+        &write(dir.path(), "g.vcd", GOLDEN),
+        &write(dir.path(), "d.vcd", &dut),
+    )
+    .unwrap();
     assert!(!report.agrees());
     assert_eq!(report.divergences.len(), 1, "{report}");
     let d = &report.divergences[0];
-    assert_eq!((d.signal.as_str(), d.time, d.expected.as_str(), d.actual.as_str()), ("TOP.lane.count_q", 15000, "0010", "0011"));
+    assert_eq!(
+        (
+            d.signal.as_str(),
+            d.time,
+            d.expected.as_str(),
+            d.actual.as_str()
+        ),
+        ("TOP.lane.count_q", 15000, "0010", "0011")
+    );
     assert_eq!(report.only_in_dut, vec!["TOP.lane.extra_o".to_string()]);
     assert!(report.only_in_golden.is_empty());
     let text = report.to_string();
-    assert!(text.contains("DIVERGE TOP.lane.count_q at 15000 1ps: expected 0010 actual 0011"), "{text}");
+    assert!(
+        text.contains("DIVERGE TOP.lane.count_q at 15000 1ps: expected 0010 actual 0011"),
+        "{text}"
+    );
     assert!(text.contains("ONLY-IN-DUT    TOP.lane.extra_o"), "{text}");
 }
 
@@ -87,13 +111,21 @@ fn first_divergence_and_one_sided_signals_are_reported() {
 fn a_signal_missing_from_the_dut_disagrees() {
     let dir = tempfile::tempdir().unwrap();
     let dut = GOLDEN.replace("$var wire 4 \" count_q [3:0] $end\n", "");
-    let report = diff_files(&write(dir.path(), "g.vcd", GOLDEN), &write(dir.path(), "d.vcd", &dut)).unwrap();
+    let report = diff_files(
+        &write(dir.path(), "g.vcd", GOLDEN),
+        &write(dir.path(), "d.vcd", &dut),
+    )
+    .unwrap();
     assert!(!report.agrees());
     assert_eq!(report.only_in_golden, vec!["TOP.lane.count_q".to_string()]);
 }
 
 #[test]
 fn an_unreadable_file_is_a_clear_error() {
-    let err = diff_files(Path::new("/nonexistent/g.vcd"), Path::new("/nonexistent/d.vcd")).unwrap_err();
+    let err = diff_files(
+        Path::new("/nonexistent/g.vcd"),
+        Path::new("/nonexistent/d.vcd"),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/g.vcd"), "{err}");
 }
