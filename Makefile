@@ -1,7 +1,7 @@
 # hebb: the two commands are `make sim` (the main job) and `make test` (the whole suite).
 CARGO ?= cargo
 
-.PHONY: all setup sim test lint rtl bench clean
+.PHONY: all setup sim test lint tb rtl bench clean
 
 all: sim
 
@@ -25,7 +25,12 @@ test: setup
 lint: setup
 	$(CARGO) run --release --quiet -- lint
 
-## Regenerate rtl/ and constraints/ (the test suite fails while they are stale).
+## Replay the reference vectors through the default RTL under Icarus Verilog
+## (testbenches/rstdp_lane_tb.v, expectations from the vector file itself).
+tb: setup
+	$(CARGO) run --release --quiet -- testbench tests/data/vectors/rstdp/default_16_12_8_4_4.jsonl --run --out out/testbench
+
+## Regenerate rtl/, constraints/ and testbenches/ (the test suite fails while they are stale).
 rtl:
 	HEBB_UPDATE_RTL=1 $(CARGO) test --quiet --test rtl_sync
 

@@ -50,6 +50,18 @@ enum Command {
     },
     /// Compare two VCDs signal by signal (matched by hierarchical name).
     VcdDiff { golden: PathBuf, dut: PathBuf },
+    /// Write a self-checking Verilog testbench, its hex vectors and the RTL of
+    /// a reference-vector file's parameters into a folder; with --run, simulate
+    /// it with Icarus Verilog.
+    Testbench {
+        file: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "out/testbench")]
+        out: PathBuf,
+        /// Run it with iverilog/vvp and report PASS or the first mismatch.
+        #[arg(long)]
+        run: bool,
+    },
     /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a lane's RTL.
     Lint {
         #[command(flatten)]
@@ -151,6 +163,7 @@ fn execute(command: Command) -> Result<bool> {
             println!("{report}");
             Ok(report.agrees())
         }
+        Command::Testbench { file, out, run } => testbench(&file, &out, run),
         Command::Lint { lane } => {
             let design = RstdpLane::new(lane.params()?);
             tools::gates::verilator_lint(&design)?;
@@ -214,4 +227,31 @@ fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
         println!("{line}");
     }
     Ok(true)
+}
+
+fn testbench(path: &std::path::Path, out: &std::path::Path, run: bool) -> Result<bool> {
+    let file = VectorFile::read(path)?;
+    let lane = RstdpLane::new(file.params);
+    let (tb_name, tb, hex_name, hex) = hebb::units::rstdp_lane::testbench::render(&file)?;
+    let rtl_name = format!("{}.v", lane.top_module());
+    let files = vec![
+        (rtl_name.clone(), lane.render_rtl()?),
+        (tb_name.clone(), tb),
+        (hex_name.clone(), hex),
+    ];
+    for written in hebb::outputs::write_all(out, &files)? {
+        println!("wrote {}", written.display());
+    }
+    if !run {
+        return Ok(true);
+    }
+    let top = format!("{}_tb", lane.top_module());
+    let output = tools::icarus::simulate(
+        out,
+        &top,
+        &[&rtl_name, &tb_name],
+        &[&format!("+vectors={hex_name}")],
+    )?;
+    print!("{output}");
+    Ok(output.contains("PASS:") && !output.contains("MISMATCH"))
 }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod gates;
+pub mod icarus;
 pub mod verilator;
 
 use std::path::Path;
@@ -15,7 +16,7 @@ fn install_hint(tool: &str) -> &'static str {
     match tool {
         "verilator" => "apt-get install -y verilator (or run `make setup`)",
         "yosys" => "apt-get install -y yosys (or run `make setup`)",
-        "iverilog" => "apt-get install -y iverilog (or run `make setup`)",
+        "iverilog" | "vvp" => "apt-get install -y iverilog (or run `make setup`)",
         "g++" => "apt-get install -y g++ (or run `make setup`)",
         _ => "install it and put it on PATH",
     }

@@ -9,6 +9,7 @@ pub mod resources;
 pub mod rtl;
 pub mod step;
 pub mod stimulus;
+pub mod testbench;
 pub mod vectors;
 
 use crate::design::{CycleModel, Design, Signal};
