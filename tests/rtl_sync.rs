@@ -1,11 +1,12 @@
-//! `rtl/` and `constraints/` hold the default designs' generated files; this
+//! `rtl/`, `constraints/` and `testbenches/` hold the default designs' generated files; this
 //! test fails when they are stale. `make rtl` (HEBB_UPDATE_RTL=1) rewrites them.
 
 use std::path::PathBuf;
 
 use hebb::design::Design;
 use hebb::flow::rendered_files;
-use hebb::units::rstdp_lane::RstdpLane;
+use hebb::units::rstdp_lane::vectors::VectorFile;
+use hebb::units::rstdp_lane::{RstdpLane, testbench};
 
 fn default_designs() -> Vec<Box<dyn Design>> {
     vec![Box::new(RstdpLane::default())]
@@ -16,14 +17,21 @@ fn committed_rtl_and_constraints_match_the_generator() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let update = std::env::var_os("HEBB_UPDATE_RTL").is_some();
     let mut stale = Vec::new();
+    let mut expected = Vec::new();
     for design in default_designs() {
-        for (name, text) in rendered_files(design.as_ref()).unwrap() {
-            let path = root.join(&name);
-            if update {
-                hebb::outputs::write_atomic(&path, text.as_bytes()).unwrap();
-            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                stale.push(name);
-            }
+        expected.extend(rendered_files(design.as_ref()).unwrap());
+    }
+    // The Verilog testbench of the default reference vectors.
+    let vectors = root.join("tests/data/vectors/rstdp/default_16_12_8_4_4.jsonl");
+    let file = VectorFile::read(&vectors).unwrap();
+    let (tb_name, tb, _, _) = testbench::render(&file).unwrap();
+    expected.push((format!("testbenches/{tb_name}"), tb));
+    for (name, text) in expected {
+        let path = root.join(&name);
+        if update {
+            hebb::outputs::write_atomic(&path, text.as_bytes()).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name);
         }
     }
     assert!(
