@@ -15,18 +15,18 @@
 
 module rstdp_lane (
   input  wire        clk_i,
-  input  wire        rst_ni,          // asynchronous, active low
-  input  wire        step_i,          // advance one timestep at this clock
-  input  wire        pre_i,           // presynaptic spike
-  input  wire        post_i,          // postsynaptic spike
-  input  wire [7:0] reward_i,        // two's complement
-  input  wire        learn_en_i,      // 0 freezes the weight
-  input  wire        load_i,          // start a fresh synapse at this clock
+  input  wire        rst_ni,         // asynchronous, active low
+  input  wire        step_i,         // advance one timestep at this clock
+  input  wire        pre_i,          // presynaptic spike
+  input  wire        post_i,         // postsynaptic spike
+  input  wire [7:0]  reward_i,       // two's complement
+  input  wire        learn_en_i,     // 0 freezes the weight
+  input  wire        load_i,         // start a fresh synapse at this clock
   input  wire [15:0] load_weight_i,
   output wire [15:0] weight_o,
   output wire [11:0] pre_trace_o,
   output wire [11:0] post_trace_o,
-  output wire [11:0] eligibility_o    // two's complement
+  output wire [11:0] eligibility_o   // two's complement
 );
 
   localparam [15:0] MAX_WEIGHT      = 16'hffff;
@@ -80,6 +80,7 @@ module rstdp_lane (
   wire [20:0] weight_sum;
   wire [15:0] weight_updated;
   wire [15:0] weight_next;
+
   assign weight_delta   = ($signed({ {12{reward_i[7]}}, reward_i })
                          * $signed({ {8{eligibility_next[11]}}, eligibility_next })) >>> 4;
   assign weight_sum     = { 5'd0, weight_q } + { {1{weight_delta[19]}}, weight_delta };

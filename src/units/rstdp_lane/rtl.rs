@@ -22,6 +22,10 @@ struct LaneVerilog {
     /// Width of `weight_sum`.
     s: u32,
     state_bits: u32,
+    /// `[msb:0]` padded to one column width, for aligned port lists.
+    w_range: String,
+    t_range: String,
+    r_range: String,
     decays: bool,
     reset_weight: u64,
     reset_weight_literal: String,
@@ -47,6 +51,9 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
         p: params.product_bits(),
         s: params.weight_sum_bits(),
         state_bits: params.state_bits_per_synapse(),
+        w_range: port_range(w),
+        t_range: port_range(t),
+        r_range: port_range(params.reward_bits()),
         decays: params.decays(),
         reset_weight: params.reset_weight(),
         reset_weight_literal: verilog_literal(w, params.reset_weight()),
@@ -62,4 +69,9 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
     // askama drops the template's final newline; Verilator -Wall wants one.
     text.push('\n');
     Ok(text)
+}
+
+/// `[msb:0]` left-aligned in six columns (the width of `[31:0]`).
+fn port_range(width: u32) -> String {
+    format!("{:<6}", format!("[{}:0]", width - 1))
 }
