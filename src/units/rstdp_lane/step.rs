@@ -72,55 +72,82 @@ impl StepModel {
     }
 }
 
-/// SPEC §1 steps 1-5.
+/// SPEC §1 steps 1-5, composed from the per-part rules below (which the
+/// factored array shares: its traces live per neuron, not per synapse).
 pub fn next_state(params: &LaneParams, s: LaneState, inputs: StepInputs) -> LaneState {
-    let d = params.trace_decay_shift();
-    let max_trace = params.max_trace();
-    let decay_unsigned = |v: u64| if d == 0 { v } else { v - (v >> d) };
-    let decay_signed = |e: i64| {
-        if d == 0 {
-            e
-        } else if e >= 0 {
-            e - (e >> d)
-        } else {
-            let m = -e;
-            -(m - (m >> d))
-        }
-    };
-
-    let pre_trace = if inputs.pre {
-        max_trace
-    } else {
-        decay_unsigned(s.pre_trace)
-    };
-    let post_trace = if inputs.post {
-        max_trace
-    } else {
-        decay_unsigned(s.post_trace)
-    };
-
-    // Pairing terms use the traces from before this step.
-    let potentiation = match (inputs.post, inputs.pre) {
-        (false, _) => 0,
-        (true, true) => max_trace,
-        (true, false) => s.pre_trace,
-    } as i64;
-    let depression = if inputs.pre { s.post_trace as i64 } else { 0 };
-    let eligibility = (decay_signed(s.eligibility) + potentiation - depression)
-        .clamp(params.min_eligibility(), params.max_eligibility());
-
-    let weight = if inputs.learn_en {
-        let reward = params.saturate_reward(inputs.reward);
-        let delta = (reward * eligibility) >> params.learning_shift();
-        (s.weight as i64 + delta).clamp(0, params.max_weight() as i64) as u64
-    } else {
-        s.weight
-    };
-
+    let eligibility = next_eligibility(
+        params,
+        s.eligibility,
+        s.pre_trace,
+        s.post_trace,
+        inputs.pre,
+        inputs.post,
+    );
     LaneState {
-        weight,
-        pre_trace,
-        post_trace,
+        weight: next_weight(
+            params,
+            s.weight,
+            eligibility,
+            inputs.reward,
+            inputs.learn_en,
+        ),
+        pre_trace: next_trace(params, s.pre_trace, inputs.pre),
+        post_trace: next_trace(params, s.post_trace, inputs.post),
         eligibility,
     }
+}
+
+/// Step 2: a trace jumps to MAXT on a spike, else decays by v - (v >> D) (D = 0: no decay).
+pub fn next_trace(params: &LaneParams, trace: u64, spike: bool) -> u64 {
+    let d = params.trace_decay_shift();
+    if spike {
+        params.max_trace()
+    } else if d == 0 {
+        trace
+    } else {
+        trace - (trace >> d)
+    }
+}
+
+/// Steps 1, 3 and 4: decay, pairing terms from the traces before the step, saturation.
+pub fn next_eligibility(
+    params: &LaneParams,
+    eligibility: i64,
+    pre_trace: u64,
+    post_trace: u64,
+    pre: bool,
+    post: bool,
+) -> i64 {
+    let d = params.trace_decay_shift();
+    let decayed = if d == 0 {
+        eligibility
+    } else if eligibility >= 0 {
+        eligibility - (eligibility >> d)
+    } else {
+        let m = -eligibility;
+        -(m - (m >> d))
+    };
+    let potentiation = match (post, pre) {
+        (false, _) => 0,
+        (true, true) => params.max_trace(),
+        (true, false) => pre_trace,
+    } as i64;
+    let depression = if pre { post_trace as i64 } else { 0 };
+    (decayed + potentiation - depression).clamp(params.min_eligibility(), params.max_eligibility())
+}
+
+/// Step 5: w' = sat(w + ((r * e') >> L), 0, MAXW) with r saturated; frozen when learning is off.
+pub fn next_weight(
+    params: &LaneParams,
+    weight: u64,
+    eligibility: i64,
+    raw_reward: i64,
+    learn_en: bool,
+) -> u64 {
+    if !learn_en {
+        return weight;
+    }
+    let reward = params.saturate_reward(raw_reward);
+    let delta = (reward * eligibility) >> params.learning_shift();
+    (weight as i64 + delta).clamp(0, params.max_weight() as i64) as u64
 }
