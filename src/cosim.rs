@@ -53,6 +53,8 @@ pub struct Lockstep {
     clk: usize,
     cycle: u64,
     golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
+    /// The first error writing the golden VCD, reported by `finish`.
+    golden_vcd_error: Option<std::io::Error>,
 }
 
 impl Lockstep {
@@ -100,6 +102,7 @@ impl Lockstep {
             clk,
             cycle: 0,
             golden_vcd: None,
+            golden_vcd_error: None,
         })
     }
 
@@ -166,8 +169,9 @@ impl Lockstep {
         self.model.eval();
         if let Some(vcd) = self.golden_vcd.as_mut() {
             let model = &self.model;
-            // A trace that cannot be written is reported when it is finished.
-            let _ = vcd.sample(time, |i| model.value(i));
+            if let Err(e) = vcd.sample(time, |i| model.value(i)) {
+                self.golden_vcd_error.get_or_insert(e);
+            }
         }
         let rtl = self.rtl.as_mut()?;
         rtl.eval();
@@ -186,6 +190,9 @@ impl Lockstep {
 
     /// Ends the traces (both VCD files are complete afterwards).
     pub fn finish(mut self) -> Result<()> {
+        if let Some(e) = self.golden_vcd_error.take() {
+            return Err(Error::Other(format!("writing the cycle model VCD: {e}")));
+        }
         if let Some(vcd) = self.golden_vcd.take() {
             vcd.finish()
                 .map_err(|e| Error::Other(format!("writing the cycle model VCD: {e}")))?;

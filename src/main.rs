@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use hebb::design::Design;
-use hebb::error::{Error, Result};
+use hebb::error::Result;
 use hebb::units::rstdp_lane::driver::LaneDriver;
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
 use hebb::units::rstdp_lane::{LaneParams, RawLaneParams, RstdpLane, StepModel, stimulus};
@@ -203,26 +203,29 @@ fn run_main_job(args: RunArgs) -> Result<bool> {
     Ok(summary.diff.agrees())
 }
 
+/// One line per file; stops at the first mismatch (exit 1).
 fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
     for path in files {
         let file = VectorFile::read(path)?;
+        let head = format!("{}: {} ({})", path.display(), file.name, file.params.tag());
         let mut model = StepModel::from_reset(file.params);
-        let steps = replay(&file, &mut model)
-            .map_err(|f| Error::Other(format!("{}: step model: {f}", path.display())))?;
-        let mut line = format!(
-            "{}: {} ({}): step model OK ({steps} steps)",
-            path.display(),
-            file.name,
-            file.params.tag()
-        );
+        let steps = match replay(&file, &mut model) {
+            Ok(steps) => steps,
+            Err(failure) => {
+                println!("{head}: step model MISMATCH at {failure}");
+                return Ok(false);
+            }
+        };
+        let mut line = format!("{head}: step model OK ({steps} steps)");
         if rtl {
             let mut lane = LaneDriver::new(file.params, true)?;
-            let steps = replay(&file, &mut lane)
-                .map_err(|f| Error::Other(format!("{}: RTL: {f}", path.display())))?;
-            line += &format!(
-                ", RTL OK ({steps} steps, Verilated {})",
-                RstdpLane::new(file.params).top_module()
-            );
+            match replay(&file, &mut lane) {
+                Ok(steps) => line += &format!(", RTL OK ({steps} steps, Verilated)"),
+                Err(failure) => {
+                    println!("{line}, RTL MISMATCH at {failure}");
+                    return Ok(false);
+                }
+            }
         }
         println!("{line}");
     }

@@ -69,7 +69,7 @@ fn check_vectors_exits_non_zero_at_the_first_mismatch() {
     std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
     let out = hebb(&["check-vectors", bad.to_str().unwrap()], dir.path());
     let t = text(&out);
-    assert!(!out.status.success(), "{t}");
+    assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(
         t.contains(&format!("line {}:", target + 1))
             && t.contains(&format!("weight expected {}, actual {weight}", weight ^ 1)),

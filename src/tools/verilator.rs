@@ -367,8 +367,3 @@ impl Drop for VerilatedSim {
         }
     }
 }
-
-/// Where a design's verilated RTL lives in the cache, for reports.
-pub fn cached_rtl_path(lib: &VerilatedLibrary) -> &Path {
-    &lib.rtl_path
-}
