@@ -43,13 +43,16 @@ impl fmt::Display for Mismatch {
 impl std::error::Error for Mismatch {}
 
 /// A clocked simulation of a design: always its cycle model, and the
-/// Verilated RTL beside it when co-simulating.
+/// Verilated RTL beside it when co-simulating. Signals are addressed by their
+/// index in the design's signal table (ports first), the same on both sides.
 pub struct Lockstep {
-    ports: Vec<Signal>,
+    signals: Vec<Signal>,
     model: Box<dyn CycleModel>,
-    /// `model_index[i]` is port i's index among the model's signals.
-    model_index: Vec<usize>,
     rtl: Option<VerilatedSim>,
+    /// Signal indices in the order they are compared: combinational nets
+    /// first (the table lists them in dataflow order), then registers,
+    /// outputs, constants, inputs; so a mismatch names the most upstream net.
+    compare_order: Vec<usize>,
     clk: usize,
     cycle: u64,
     golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
@@ -70,35 +73,41 @@ impl Lockstep {
     }
 
     fn build(design: &dyn Design, mut rtl: Option<VerilatedSim>) -> Result<Self> {
-        let ports = design.ports();
+        let signals = design.signals();
         let model = design.cycle_model();
-        let model_index = ports
-            .iter()
-            .map(|p| {
-                model
-                    .signals()
-                    .iter()
-                    .position(|s| s.name == p.name)
-                    .ok_or_else(|| Error::Other(format!("cycle model lacks port {}", p.name)))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let clk = ports
-            .iter()
-            .position(|p| p.name == "clk_i")
+        if model.signals() != signals.as_slice() {
+            return Err(Error::Other(format!(
+                "the cycle model of {} does not list the design's signal table",
+                design.top_module()
+            )));
+        }
+        let position = |name: &str| signals.iter().position(|s| s.is_port() && s.name == name);
+        let clk = position("clk_i")
             .ok_or_else(|| Error::Other(format!("{} has no clk_i", design.top_module())))?;
-        if let (Some(rtl), Some(rst)) =
-            (rtl.as_mut(), ports.iter().position(|p| p.name == "rst_ni"))
-        {
+        if let (Some(rtl), Some(rst)) = (rtl.as_mut(), position("rst_ni")) {
             // Verilator starts every signal at 0, so a reset asserted in the
             // first cycle would see no falling edge: power up with rst_ni high.
             rtl.set(rst, 1);
             rtl.eval();
         }
+        let rank = |kind: SignalKind| {
+            [
+                SignalKind::Comb,
+                SignalKind::Register,
+                SignalKind::Output,
+                SignalKind::Constant,
+                SignalKind::Input,
+            ]
+            .iter()
+            .position(|k| *k == kind)
+        };
+        let mut compare_order: Vec<usize> = (0..signals.len()).collect();
+        compare_order.sort_by_key(|&i| rank(signals[i].kind));
         Ok(Lockstep {
-            ports,
+            signals,
             model,
-            model_index,
             rtl,
+            compare_order,
             clk,
             cycle: 0,
             golden_vcd: None,
@@ -119,8 +128,9 @@ impl Lockstep {
         Ok(())
     }
 
-    pub fn ports(&self) -> &[Signal] {
-        &self.ports
+    /// The design's signal table.
+    pub fn signals(&self) -> &[Signal] {
+        &self.signals
     }
 
     pub fn has_rtl(&self) -> bool {
@@ -132,28 +142,29 @@ impl Lockstep {
         self.cycle
     }
 
-    /// Port `index`'s value in the cycle model (equal to the RTL's after every successful `clock`).
-    pub fn port(&self, index: usize) -> u64 {
-        self.model.value(self.model_index[index])
+    /// Signal `index`'s value in the cycle model (equal to the RTL's after every successful `clock`).
+    pub fn value(&self, index: usize) -> u64 {
+        self.model.value(index)
     }
 
-    /// One clock: applies `inputs` (indexed like `ports()`; clk and outputs are
-    /// ignored) with the clock low, evaluates, raises the clock, evaluates;
-    /// compares every port after each evaluation. The clock always completes
-    /// (traces stay whole); the first disagreement is returned.
+    /// One clock: applies `inputs` (indexed like the signal table; only
+    /// inputs other than `clk_i` are read) with the clock low, evaluates,
+    /// raises the clock, evaluates; compares every signal of the table after
+    /// each evaluation. The clock always completes (traces stay whole); the
+    /// first disagreement is returned.
     pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
         let start = self.cycle * CLOCK_PERIOD_PS;
-        for (i, port) in self.ports.iter().enumerate() {
-            if port.kind == SignalKind::Input {
+        for (i, signal) in self.signals.iter().enumerate() {
+            if signal.kind == SignalKind::Input {
                 let value = if i == self.clk { 0 } else { inputs[i] };
-                self.model.set_input(self.model_index[i], value);
+                self.model.set_input(i, value);
                 if let Some(rtl) = self.rtl.as_mut() {
                     rtl.set(i, value);
                 }
             }
         }
         let before = self.evaluate(start, "before the edge");
-        self.model.set_input(self.model_index[self.clk], 1);
+        self.model.set_input(self.clk, 1);
         if let Some(rtl) = self.rtl.as_mut() {
             rtl.set(self.clk, 1);
         }
@@ -165,6 +176,7 @@ impl Lockstep {
         }
     }
 
+    /// Evaluates both sides; returns the first signal, in `compare_order`, that differs.
     fn evaluate(&mut self, time: u64, phase: &'static str) -> Option<Mismatch> {
         self.model.eval();
         if let Some(vcd) = self.golden_vcd.as_mut() {
@@ -176,12 +188,12 @@ impl Lockstep {
         let rtl = self.rtl.as_mut()?;
         rtl.eval();
         rtl.dump(time);
-        self.ports.iter().enumerate().find_map(|(i, port)| {
-            let (expected, actual) = (self.model.value(self.model_index[i]), rtl.get(i));
+        self.compare_order.iter().find_map(|&i| {
+            let (expected, actual) = (self.model.value(i), rtl.get(i));
             (expected != actual).then_some(Mismatch {
                 cycle: self.cycle,
                 phase,
-                signal: port.name,
+                signal: self.signals[i].name,
                 expected,
                 actual,
             })

@@ -37,7 +37,7 @@ const CXXFLAGS: &[&str] = &[
     "-w",
 ];
 
-struct ShimPort {
+struct ShimSignal {
     name: &'static str,
     width: u32,
     is_input: bool,
@@ -48,7 +48,7 @@ struct ShimPort {
 struct Shim {
     version: &'static str,
     module: &'static str,
-    ports: Vec<ShimPort>,
+    signals: Vec<ShimSignal>,
 }
 
 /// `verilator --version` and `$VERILATOR_ROOT`, read once.
@@ -139,20 +139,21 @@ fn generated_sources(obj_dir: &Path, module: &str) -> Result<Vec<String>> {
 pub struct VerilatedLibrary {
     library: libloading::Library,
     pub rtl_path: PathBuf,
-    pub ports: Vec<Signal>,
+    /// The design's signal table: the shim's signal indices.
+    pub signals: Vec<Signal>,
 }
 
 /// Verilates `design` (or finds it in the cache) and loads it.
 pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
     let rtl = design.render_rtl()?;
     let module = design.top_module();
-    let ports = design.ports();
+    let signals = design.signals();
     let shim = Shim {
         version: env!("CARGO_PKG_VERSION"),
         module,
-        ports: ports
+        signals: signals
             .iter()
-            .map(|p| ShimPort {
+            .map(|p| ShimSignal {
                 name: p.name,
                 width: p.width,
                 is_input: p.kind == SignalKind::Input,
@@ -190,6 +191,8 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
             &[
                 "--cc",
                 "--trace",
+                // Every net readable from the shim, so lockstep compares all of them.
+                "--public-flat-rw",
                 "--Mdir",
                 "obj",
                 "--top-module",
@@ -238,7 +241,7 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
     let lib = Arc::new(VerilatedLibrary {
         library,
         rtl_path: dir.join(format!("{module}.v")),
-        ports,
+        signals,
     });
     loaded.insert(key, lib.clone());
     Ok(lib)
@@ -305,17 +308,18 @@ impl VerilatedSim {
         }
     }
 
-    pub fn ports(&self) -> &[Signal] {
-        &self.lib.ports
+    pub fn signals(&self) -> &[Signal] {
+        &self.lib.signals
     }
 
-    /// Sets input port `index` (of the design's port list), masked to its width.
+    /// Sets the input at `index` of the signal table, masked to its width.
     pub fn set(&mut self, index: usize, value: u64) {
-        let width = self.lib.ports[index].width;
+        let width = self.lib.signals[index].width;
         // SAFETY: the handle is live until drop.
         unsafe { (self.set_fn)(self.handle, index as u32, value & mask(width)) }
     }
 
+    /// The value of signal `index` of the signal table.
     pub fn get(&self, index: usize) -> u64 {
         // SAFETY: as above.
         unsafe { (self.get_fn)(self.handle, index as u32) }

@@ -130,10 +130,10 @@ impl LaneDriver {
     pub fn state(&self) -> LaneState {
         let t = self.params.trace_bits();
         LaneState {
-            weight: self.sim.port(Net::WeightO as usize),
-            pre_trace: self.sim.port(Net::PreTraceO as usize),
-            post_trace: self.sim.port(Net::PostTraceO as usize),
-            eligibility: crate::design::sign_extend(self.sim.port(Net::EligibilityO as usize), t),
+            weight: self.sim.value(Net::WeightO as usize),
+            pre_trace: self.sim.value(Net::PreTraceO as usize),
+            post_trace: self.sim.value(Net::PostTraceO as usize),
+            eligibility: crate::design::sign_extend(self.sim.value(Net::EligibilityO as usize), t),
         }
     }
 }
