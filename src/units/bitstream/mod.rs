@@ -5,6 +5,7 @@
 //! table, a cycle model over those nets and an askama template under
 //! `templates/bitstream/`. Design choices: `docs/bitstream.md`.
 
+pub mod accuracy;
 pub mod decoder;
 pub mod dot_product;
 pub mod lfsr;
