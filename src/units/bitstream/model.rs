@@ -111,6 +111,8 @@ pub struct NetModel<L: Logic> {
     clk: L::Net,
     rst_n: L::Net,
     clk_before: bool,
+    rst_n_before: bool,
+    in_reset: bool,
 }
 
 impl<L: Logic> NetModel<L> {
@@ -143,9 +145,12 @@ impl<L: Logic> NetModel<L> {
             rst_n: find("rst_ni"),
             logic,
             clk_before: false,
+            rst_n_before: false,
+            in_reset: false,
         };
+        // Registers power up at zero, as Verilator's do; only an active
+        // reset (a falling edge of rst_ni) loads the reset constants.
         model.logic.constants(&mut model.values);
-        model.logic.reset(&mut model.values);
         model.logic.settle(&mut model.values);
         model
     }
@@ -174,9 +179,20 @@ impl<L: Logic> CycleModel for NetModel<L> {
         let clk = self.values.flag(self.clk);
         let rising = clk && !self.clk_before;
         self.clk_before = clk;
-        if !self.values.flag(self.rst_n) {
-            self.logic.reset(&mut self.values);
+        let rst_n = self.values.flag(self.rst_n);
+        let reset_falls = !rst_n && self.rst_n_before;
+        self.rst_n_before = rst_n;
+        if !rst_n {
+            // `always @(posedge clk_i or negedge rst_ni)`: the reset branch runs
+            // at a falling edge of rst_ni and at every rising clock while it is
+            // low. Verilator starts rst_ni at 0, so rst_ni low from time 0 is no
+            // edge: the reset lands at the first rising clock.
+            if reset_falls || rising || self.in_reset {
+                self.in_reset = true;
+                self.logic.reset(&mut self.values);
+            }
         } else if rising {
+            self.in_reset = false;
             // Registers sample their inputs as settled before the edge.
             self.logic.settle(&mut self.values);
             for &(q, d) in self.logic.registers() {
