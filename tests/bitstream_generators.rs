@@ -74,9 +74,9 @@ fn prime_factors(mut n: u64) -> Vec<u64> {
     let mut factors = Vec::new();
     let mut p = 2;
     while p * p <= n {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             factors.push(p);
-            while n % p == 0 {
+            while n.is_multiple_of(p) {
                 n /= p;
             }
         }
@@ -270,7 +270,7 @@ fn sobol_dimensions_one_and_two_form_a_zero_m_two_net() {
         }
     }
     // The check can fail: dimension 1 against itself is no net.
-    let mut count = vec![0u32; 4];
+    let mut count = [0u32; 4];
     for x in &xs[..4] {
         count[((x >> (width - 1)) << 1 | (x >> (width - 1))) as usize] += 1;
     }

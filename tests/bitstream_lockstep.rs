@@ -20,7 +20,7 @@ use hebb::units::bitstream::{Polynomial, Source};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-const RTL_CASES: u32 = 4;
+const RTL_CASES: u32 = 3;
 const MODEL_CASES: u32 = 48;
 
 fn source(width: u32) -> BoxedStrategy<Source> {

@@ -149,6 +149,9 @@ pub struct AccuracyReport {
     pub budgets: Vec<BudgetAnswer>,
 }
 
+/// One number of a row, for plotting.
+type Metric = fn(&AccuracyRow) -> f64;
+
 /// A stream's bits, 64 per word.
 type Bits = Vec<u64>;
 
@@ -410,7 +413,7 @@ impl AccuracyReport {
                     .map(move |r| (r.length as f64, metric(r)))
                     .collect::<Vec<_>>()
             };
-            let lines: [(&str, fn(&AccuracyRow) -> f64, ShapeStyle); 3] = [
+            let lines: [(&str, Metric, ShapeStyle); 3] = [
                 ("multiply RMSE", |r| r.multiply.rmse, color.stroke_width(2)),
                 (
                     "multiply worst",
