@@ -225,3 +225,11 @@ fn bad_parameters_name_the_parameter_and_the_range() {
         assert!(err.to_string().contains("allowed"), "{err}");
     }
 }
+
+#[test]
+fn real_learning_rates_convert_to_the_nearest_integer() {
+    assert_eq!(StdpParams::learning_rate_for(0.25, 8), 64);
+    assert_eq!(StdpParams::learning_rate_for(0.1, 10), 102); // 102.4
+    assert_eq!(StdpParams::learning_rate_for(1.0, 8), 255); // 1.0 is not representable
+    assert_eq!(StdpParams::learning_rate_for(-0.5, 8), 0);
+}

@@ -394,13 +394,16 @@ impl AccuracyReport {
             .x_label_area_size(45)
             .y_label_area_size(70)
             .build_cartesian_2d(
-                (self.lengths[0] as f64..*self.lengths.last().unwrap_or(&4096) as f64).log_scale(),
+                log2(self.lengths[0])..log2(*self.lengths.last().unwrap_or(&4096)),
                 (min / 2.0..max * 2.0).log_scale(),
             )
             .map_err(|e| plot_error(e.to_string()))?;
         chart
             .configure_mesh()
-            .x_desc("stream length L (cycles)")
+            .x_labels(self.lengths.len())
+            .x_label_formatter(&|x| format!("{:.0}", x.exp2()))
+            .y_label_formatter(&|y| format!("{y:e}"))
+            .x_desc("stream length L (cycles, log scale)")
             .y_desc("absolute error")
             .draw()
             .map_err(|e| plot_error(e.to_string()))?;
@@ -410,7 +413,7 @@ impl AccuracyReport {
                 self.rows
                     .iter()
                     .filter(|r| r.source == *kind)
-                    .map(move |r| (r.length as f64, metric(r)))
+                    .map(move |r| (log2(r.length), metric(r)))
                     .collect::<Vec<_>>()
             };
             let lines: [(&str, Metric, ShapeStyle); 3] = [
@@ -436,6 +439,7 @@ impl AccuracyReport {
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .label_font(("sans-serif", 12))
@@ -444,6 +448,10 @@ impl AccuracyReport {
         root.present().map_err(|e| plot_error(e.to_string()))?;
         Ok(())
     }
+}
+
+fn log2(length: usize) -> f64 {
+    (length as f64).log2()
 }
 
 fn length_text(length: Option<usize>) -> String {

@@ -1,7 +1,7 @@
 //! The decoder: counts ones over windows of L enabled cycles; estimate = count / L.
 
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::model::{Logic, NetModel, Values, bits_for, bitstream_nets, signal_table};
 use crate::design::{CycleModel, Design, Signal, mask, verilog_literal};
@@ -13,7 +13,7 @@ pub const MODULE: &str = "sc_decoder";
 pub const WINDOW: (u64, u64) = (1, 1 << 24);
 
 /// Validated decoder parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct DecoderParams {
     window: u64,
 }

@@ -28,7 +28,7 @@ pub enum Combine {
 }
 
 /// Validated parameters of a dot product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct DotParams {
     inputs: u32,
     width: u32,

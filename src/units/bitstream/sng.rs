@@ -2,7 +2,7 @@
 //! comparator `rand < value`.
 
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::model::{Logic, NetModel, Values, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
@@ -12,7 +12,7 @@ use crate::error::{ParamError, Result};
 pub const MODULE: &str = "sc_sng";
 
 /// Validated parameters of one SNG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct SngParams {
     width: u32,
     source: Source,

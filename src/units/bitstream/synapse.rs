@@ -2,7 +2,7 @@
 //! fixed-point register and encoded by the synapse's own generator.
 
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::model::{Logic, NetModel, Values, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
@@ -12,7 +12,7 @@ use crate::error::{ParamError, Result};
 pub const MODULE: &str = "sc_synapse";
 
 /// Validated parameters of one synapse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct SynapseParams {
     width: u32,
     weight_source: Source,
