@@ -28,7 +28,9 @@ module {{ module }} (
   input  wire [{{ w - 1 }}:0] weight_value_i,
   output wire [{{ c - 1 }}:0] sum_o,           // count of the last complete window
   output wire        valid_o,         // high during the cycle after a window ends
-  output wire [{{ p - 1 }}:0] stream_o         // this cycle's {% if mux %}multiplexed product{% else %}popcount{% endif %}
+{%- if p == 1 %}
+  output wire        stream_o         // this cycle's{% else %}
+  output wire [{{ p - 1 }}:0] stream_o         // this cycle's{% endif %} {% if mux %}multiplexed product{% else %}popcount{% endif %}
 );
 
   localparam [{{ n * w - 1 }}:0] RESET_WEIGHTS = {{ reset_weights }};
@@ -52,8 +54,7 @@ module {{ module }} (
 
 {% for g in generators %}{% include "bitstream/generator.v" %}
 
-{% endfor -%}
-  // Comparator encodings and AND products.
+{% endfor %}  // Comparator encodings and AND products.
   wire [{{ n - 1 }}:0] x_bits;
   wire [{{ n - 1 }}:0] w_bits;
   wire [{{ n - 1 }}:0] products;

@@ -1,6 +1,6 @@
   // Generator `{{ g.prefix }}`: {{ g.description }}, {{ g.width }} bits.
 {%- if g.lfsr %}
-  // Fibonacci LFSR, XOR feedback from taps {{ g.tap_list }} (XAPP052 table);
+  // Fibonacci LFSR, XOR feedback from taps {{ g.tap_list }} ({{ g.tap_origin }});
   // rand is the state itself (never zero).
   wire [{{ g.width - 1 }}:0] {{ g.prefix }}_state_next;
   wire [{{ g.width - 1 }}:0] {{ g.prefix }}_rand;

@@ -44,8 +44,7 @@ module {{ module }} (
 
 {% for g in generators %}{% include "bitstream/generator.v" %}
 
-{% endfor -%}
-  // Weight stream.
+{% endfor %}  // Weight stream.
   wire        weight_bit;
   assign weight_bit = stream_rand < weight_q;
 

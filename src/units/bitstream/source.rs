@@ -187,6 +187,8 @@ pub struct GeneratorView {
     pub taps: String,
     /// Taps as text, e.g. "10, 7".
     pub tap_list: String,
+    /// Where the taps come from.
+    pub tap_origin: &'static str,
     /// (counter bit, direction number literal) per bit (Sobol).
     pub directions: Vec<(u32, String)>,
     pub zero: String,
@@ -212,6 +214,13 @@ impl GeneratorView {
             lfsr: matches!(source, Source::Lfsr { .. }),
             taps: verilog_literal(width, tables.tap_mask),
             tap_list,
+            tap_origin: match source {
+                Source::Lfsr {
+                    polynomial: Polynomial::Reciprocal,
+                    ..
+                } => "the XAPP052 taps mirrored: the reciprocal polynomial",
+                _ => "XAPP052 table",
+            },
             directions: tables
                 .directions
                 .iter()
