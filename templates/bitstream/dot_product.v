@@ -79,12 +79,9 @@ module {{ module }} (
 {%- endfor %}
 {%- else %}
 
-  // Exact popcount of the n products (Yosys builds the adder tree).
+  // Exact popcount of the n products: a balanced adder tree.
   wire [{{ p - 1 }}:0] increment;
-  assign increment =
-{%- for t in popcount_terms %}
-    {% if loop.first %} {% else %}+{% endif %} {{ t }}{% if loop.last %};{% endif %}
-{%- endfor %}
+  assign increment = {{ popcount_tree }};
 {%- endif %}
 
   // Window decoder.

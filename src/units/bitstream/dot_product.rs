@@ -484,6 +484,26 @@ impl DotProduct {
     }
 }
 
+/// A balanced sum of `terms`, parenthesized so that synthesis builds a tree
+/// of depth ceil(log2 n) rather than a chain.
+fn adder_tree(terms: &[String]) -> String {
+    match terms {
+        [] => String::new(),
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = terms.split_at(terms.len().div_ceil(2));
+            let wrap = |side: &[String]| {
+                if side.len() > 1 {
+                    format!("({})", adder_tree(side))
+                } else {
+                    adder_tree(side)
+                }
+            };
+            format!("{} + {}", wrap(left), wrap(right))
+        }
+    }
+}
+
 struct LaneView {
     index: u32,
     index_literal: String,
@@ -518,7 +538,7 @@ struct DotVerilog {
     lanes: Vec<LaneView>,
     thresholds: Vec<String>,
     mux_terms: Vec<String>,
-    popcount_terms: Vec<String>,
+    popcount_tree: String,
     increment_extended: String,
     k_zero: String,
     k_one: String,
@@ -582,7 +602,7 @@ impl Design for DotProduct {
             })
             .collect();
         mux_terms.push(format!("products[{}];", n - 1));
-        let popcount_terms = (0..n)
+        let leaves: Vec<String> = (0..n)
             .map(|j| zero_extend(&format!("products[{j}]"), inc))
             .collect();
         let text = DotVerilog {
@@ -616,7 +636,7 @@ impl Design for DotProduct {
             lanes,
             thresholds,
             mux_terms,
-            popcount_terms,
+            popcount_tree: adder_tree(&leaves),
             increment_extended: extend("increment", inc, c),
             k_zero: verilog_literal(k, 0),
             k_one: verilog_literal(k, 1),
