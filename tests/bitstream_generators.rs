@@ -276,3 +276,19 @@ fn sobol_dimensions_one_and_two_form_a_zero_m_two_net() {
     }
     assert!(count.iter().any(|&c| c != 1));
 }
+
+#[test]
+fn sobol_comparator_stream_is_exact_over_a_full_block() {
+    // Each dimension's first 2^N points are 0..2^N-1 in some order, so the
+    // stream of x over 2^N cycles holds exactly x ones.
+    let width = 8;
+    for dimension in sobol::DIMENSIONS.0..=sobol::DIMENSIONS.1 {
+        let rands = Generator::new(width, Source::sobol(dimension))
+            .unwrap()
+            .take(1 << width);
+        for x in 0..(1u64 << width) {
+            let ones = rands.iter().filter(|r| **r < x).count() as u64;
+            assert_eq!(ones, x, "dimension {dimension}, x {x}");
+        }
+    }
+}
