@@ -1,0 +1,539 @@
+//! `hebb sc-accuracy`: the error of stochastic multiplication and of the
+//! n-input dot product against the exact result, per generator kind and
+//! stream length (SPEC §2 "Accuracy").
+//!
+//! Method. Values are N = 12-bit fixed point (x encodes x / 2^12). Multiply:
+//! every pair of a 65 x 65 grid of values x_k = min(64 k, 2^12 - 1), k = 0..=64
+//! (the grid k / 64, with 1.0 clamped to 4095 / 4096), is multiplied by AND of
+//! the two comparator streams over the first L cycles from reset, and the
+//! estimate count / L is compared with the exact product x w / 2^24. Dot
+//! product: n = 4 inputs, 256 random vectors (fixed seed), inputs and weights
+//! uniform over the 12-bit values; one input generator shared by all inputs and
+//! one weight generator shared by all weights, as in the RTL; popcount
+//! estimate count / L and multiplexer estimate count * n / L against the exact
+//! sum of x_j w_j / 2^24 (a value in [0, n)). The same cycle semantics as the
+//! RTL units: bit i of a stream is `rand_i < x`, rand_i the generator's number
+//! i cycles after reset. Sources per kind: `SourceKind::sources`.
+
+use std::fmt;
+use std::fs;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::lfsr::Polynomial;
+use super::source::{Generator, Source};
+use crate::design::mask;
+use crate::error::{Error, Result};
+
+/// Value width of the study.
+pub const WIDTH: u32 = 12;
+/// Grid points per operand.
+pub const GRID: u64 = 65;
+/// Inputs of the dot product.
+pub const DOT_INPUTS: usize = 4;
+/// Random dot-product vectors per point.
+pub const DOT_TRIALS: usize = 256;
+/// Stream lengths studied.
+pub const LENGTHS: [usize; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
+/// Error budgets the report answers for.
+pub const BUDGETS: [f64; 7] = [0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005];
+
+/// Which generators feed the operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Inputs from the XAPP052 LFSR (seed 1), weights from its reciprocal-polynomial LFSR (seed 1).
+    LfsrPair,
+    /// Inputs from Sobol dimension 1, weights from dimension 2, one index counter.
+    Sobol,
+    /// One LFSR feeding both operands: the correlated case.
+    Correlated,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 3] = [
+        SourceKind::LfsrPair,
+        SourceKind::Sobol,
+        SourceKind::Correlated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::LfsrPair => "lfsr_pair",
+            SourceKind::Sobol => "sobol",
+            SourceKind::Correlated => "correlated",
+        }
+    }
+
+    /// (input, weight, multiplexer select) sources at `width` bits. The LFSR
+    /// pair starts the input LFSR at 1 and the weight LFSR at all-ones, so the
+    /// two do not begin in the same run of small numbers (1, 2, 4, ...) that
+    /// every Fibonacci LFSR seeded with 1 starts with; the select LFSR starts
+    /// at 0b0101...
+    pub fn sources(self, width: u32) -> (Source, Source, Source) {
+        let select_lfsr = Source::Lfsr {
+            polynomial: Polynomial::Primary,
+            seed: mask(width) / 3,
+        };
+        let weight_lfsr = Source::Lfsr {
+            polynomial: Polynomial::Reciprocal,
+            seed: mask(width),
+        };
+        match self {
+            SourceKind::LfsrPair => (Source::LFSR, weight_lfsr, select_lfsr),
+            SourceKind::Sobol => (Source::sobol(1), Source::sobol(2), Source::sobol(3)),
+            SourceKind::Correlated => (Source::LFSR, Source::LFSR, select_lfsr),
+        }
+    }
+}
+
+/// Absolute errors against the exact result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ErrorStats {
+    pub mean_abs: f64,
+    pub max_abs: f64,
+    pub rmse: f64,
+    pub samples: usize,
+}
+
+impl ErrorStats {
+    pub fn from_errors(errors: impl IntoIterator<Item = f64>) -> Self {
+        let (mut sum, mut sum_sq, mut max, mut n) = (0.0, 0.0, 0.0f64, 0usize);
+        for e in errors {
+            let e = e.abs();
+            sum += e;
+            sum_sq += e * e;
+            max = max.max(e);
+            n += 1;
+        }
+        let n_f = n.max(1) as f64;
+        ErrorStats {
+            mean_abs: sum / n_f,
+            max_abs: max,
+            rmse: (sum_sq / n_f).sqrt(),
+            samples: n,
+        }
+    }
+}
+
+/// One (source kind, length) point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyRow {
+    pub source: SourceKind,
+    pub length: usize,
+    pub multiply: ErrorStats,
+    pub dot_popcount: ErrorStats,
+    pub dot_mux: ErrorStats,
+}
+
+/// The cheapest choice meeting one error budget.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetAnswer {
+    pub budget: f64,
+    /// Shortest length per source whose multiply RMSE is within the budget.
+    pub rmse: Vec<(SourceKind, Option<usize>)>,
+    /// Shortest length per source whose worst multiply error is within the budget.
+    pub worst: Vec<(SourceKind, Option<usize>)>,
+}
+
+/// The whole study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyReport {
+    pub width: u32,
+    pub grid: u64,
+    pub dot_inputs: usize,
+    pub dot_trials: usize,
+    pub lengths: Vec<usize>,
+    pub rows: Vec<AccuracyRow>,
+    pub budgets: Vec<BudgetAnswer>,
+}
+
+/// One number of a row, for plotting.
+type Metric = fn(&AccuracyRow) -> f64;
+
+/// A stream's bits, 64 per word.
+type Bits = Vec<u64>;
+
+fn stream(rands: &[u64], value: u64) -> Bits {
+    let mut bits = vec![0u64; rands.len().div_ceil(64)];
+    for (i, r) in rands.iter().enumerate() {
+        if *r < value {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+}
+
+fn ones_and(a: &Bits, b: &Bits) -> u64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| u64::from((x & y).count_ones()))
+        .sum()
+}
+
+fn ones_and3(a: &Bits, b: &Bits, c: &Bits) -> u64 {
+    a.iter()
+        .zip(b)
+        .zip(c)
+        .map(|((x, y), z)| u64::from((x & y & z).count_ones()))
+        .sum()
+}
+
+/// The grid of operand values.
+pub fn grid_values(width: u32) -> Vec<u64> {
+    let max = (1u64 << width) - 1;
+    (0..GRID).map(|k| (k << (width - 6)).min(max)).collect()
+}
+
+/// Multiply errors over the grid, from given random sequences (equal lengths).
+pub fn multiply_errors_from(x_rands: &[u64], w_rands: &[u64], width: u32) -> ErrorStats {
+    let len = x_rands.len();
+    let grid = grid_values(width);
+    let xs: Vec<Bits> = grid.iter().map(|&x| stream(x_rands, x)).collect();
+    let ws: Vec<Bits> = grid.iter().map(|&w| stream(w_rands, w)).collect();
+    let scale = (1u64 << (2 * width)) as f64;
+    let mut errors = Vec::with_capacity(grid.len() * grid.len());
+    for (xi, x) in grid.iter().enumerate() {
+        for (wi, w) in grid.iter().enumerate() {
+            let estimate = ones_and(&xs[xi], &ws[wi]) as f64 / len as f64;
+            errors.push(estimate - (x * w) as f64 / scale);
+        }
+    }
+    ErrorStats::from_errors(errors)
+}
+
+fn rands(source: Source, width: u32, len: usize) -> Vec<u64> {
+    Generator::new(width, source)
+        .expect("the study's sources are valid")
+        .take(len)
+}
+
+/// Multiply errors of one source kind at one length.
+pub fn multiply_errors(kind: SourceKind, width: u32, length: usize) -> ErrorStats {
+    let (x, w, _) = kind.sources(width);
+    multiply_errors_from(&rands(x, width, length), &rands(w, width, length), width)
+}
+
+/// splitmix64: the study's fixed pseudo-random vectors.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The random dot-product vectors: (inputs, weights) per trial.
+pub fn dot_vectors(width: u32, inputs: usize, trials: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
+    let mut seed = 0x5eed_0000_0000_0001u64;
+    let m = (1u64 << width) - 1;
+    (0..trials)
+        .map(|_| {
+            let x = (0..inputs).map(|_| splitmix(&mut seed) & m).collect();
+            let w = (0..inputs).map(|_| splitmix(&mut seed) & m).collect();
+            (x, w)
+        })
+        .collect()
+}
+
+/// The random sequences of one source kind: (input, weight, select) over `length` cycles from reset.
+pub struct KindStreams {
+    pub width: u32,
+    pub x: Vec<u64>,
+    pub w: Vec<u64>,
+    pub select: Vec<u64>,
+}
+
+impl KindStreams {
+    pub fn new(kind: SourceKind, width: u32, length: usize) -> Self {
+        let (xs, ws, ss) = kind.sources(width);
+        KindStreams {
+            width,
+            x: rands(xs, width, length),
+            w: rands(ws, width, length),
+            select: rands(ss, width, length),
+        }
+    }
+
+    /// Cycles where the multiplexer of `inputs` inputs picks input j:
+    /// select_i = floor(s_rand_i * n / 2^N).
+    fn select_masks(&self, inputs: usize) -> Vec<Bits> {
+        let len = self.select.len();
+        let mut masks = vec![vec![0u64; len.div_ceil(64)]; inputs];
+        for (i, s) in self.select.iter().enumerate() {
+            let j = ((s * inputs as u64) >> self.width) as usize;
+            masks[j][i / 64] |= 1 << (i % 64);
+        }
+        masks
+    }
+
+    /// Window counts (popcount, mux) of the dot product of `x` and `w`.
+    pub fn dot_counts(&self, x: &[u64], w: &[u64]) -> (u64, u64) {
+        self.dot_counts_with(&self.select_masks(x.len()), x, w)
+    }
+
+    fn dot_counts_with(&self, masks: &[Bits], x: &[u64], w: &[u64]) -> (u64, u64) {
+        let (mut popcount, mut mux) = (0, 0);
+        for j in 0..x.len() {
+            let (bx, bw) = (stream(&self.x, x[j]), stream(&self.w, w[j]));
+            popcount += ones_and(&bx, &bw);
+            mux += ones_and3(&bx, &bw, &masks[j]);
+        }
+        (popcount, mux)
+    }
+}
+
+/// Dot-product errors (popcount, mux) of one source kind at one length.
+pub fn dot_errors(kind: SourceKind, width: u32, length: usize) -> (ErrorStats, ErrorStats) {
+    let scale = (1u64 << (2 * width)) as f64;
+    let streams = KindStreams::new(kind, width, length);
+    let masks = streams.select_masks(DOT_INPUTS);
+    let mut pop = Vec::new();
+    let mut mux = Vec::new();
+    for (x, w) in dot_vectors(width, DOT_INPUTS, DOT_TRIALS) {
+        let exact: f64 = x.iter().zip(&w).map(|(a, b)| (a * b) as f64).sum::<f64>() / scale;
+        let (p, m) = streams.dot_counts_with(&masks, &x, &w);
+        pop.push(p as f64 / length as f64 - exact);
+        mux.push(m as f64 * x.len() as f64 / length as f64 - exact);
+    }
+    (ErrorStats::from_errors(pop), ErrorStats::from_errors(mux))
+}
+
+/// Runs the whole study (no output).
+pub fn study() -> AccuracyReport {
+    let mut rows = Vec::new();
+    for kind in SourceKind::ALL {
+        for &length in &LENGTHS {
+            let (dot_popcount, dot_mux) = dot_errors(kind, WIDTH, length);
+            rows.push(AccuracyRow {
+                source: kind,
+                length,
+                multiply: multiply_errors(kind, WIDTH, length),
+                dot_popcount,
+                dot_mux,
+            });
+        }
+    }
+    let shortest = |budget: f64, metric: fn(&ErrorStats) -> f64| {
+        SourceKind::ALL
+            .iter()
+            .map(|&kind| {
+                let length = rows
+                    .iter()
+                    .filter(|r| r.source == kind && metric(&r.multiply) <= budget)
+                    .map(|r| r.length)
+                    .min();
+                (kind, length)
+            })
+            .collect::<Vec<_>>()
+    };
+    let budgets = BUDGETS
+        .iter()
+        .map(|&budget| BudgetAnswer {
+            budget,
+            rmse: shortest(budget, |s| s.rmse),
+            worst: shortest(budget, |s| s.max_abs),
+        })
+        .collect();
+    AccuracyReport {
+        width: WIDTH,
+        grid: GRID,
+        dot_inputs: DOT_INPUTS,
+        dot_trials: DOT_TRIALS,
+        lengths: LENGTHS.to_vec(),
+        rows,
+        budgets,
+    }
+}
+
+impl AccuracyReport {
+    pub fn row(&self, source: SourceKind, length: usize) -> Option<&AccuracyRow> {
+        self.rows
+            .iter()
+            .find(|r| r.source == source && r.length == length)
+    }
+
+    /// The cheapest (shortest stream, then source order) choice whose multiply
+    /// RMSE is within `budget`, among the lengths studied.
+    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| r.multiply.rmse <= budget)
+            .min_by_key(|r| r.length)
+            .map(|r| (r.source, r.length))
+    }
+
+    /// Writes the report as an SVG plot: multiply RMSE and worst error vs length.
+    pub fn write_svg(&self, path: &Path) -> Result<()> {
+        use plotters::prelude::*;
+        let plot_error = |e: String| Error::Other(format!("plotting {}: {e}", path.display()));
+        let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(e.to_string()))?;
+        let min = self
+            .rows
+            .iter()
+            .map(|r| r.multiply.rmse.min(r.dot_popcount.rmse))
+            .fold(f64::INFINITY, f64::min)
+            .max(1e-6);
+        let max = self
+            .rows
+            .iter()
+            .map(|r| r.multiply.max_abs.max(r.dot_mux.max_abs))
+            .fold(0.0, f64::max)
+            .max(min * 10.0);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "Stochastic multiply / {}-input dot product error vs stream length (N = {} bits)",
+                    self.dot_inputs, self.width
+                ),
+                ("sans-serif", 18),
+            )
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                log2(self.lengths[0])..log2(*self.lengths.last().unwrap_or(&4096)),
+                (min / 2.0..max * 2.0).log_scale(),
+            )
+            .map_err(|e| plot_error(e.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_labels(self.lengths.len())
+            .x_label_formatter(&|x| format!("{:.0}", x.exp2()))
+            .y_label_formatter(&|y| format!("{y:e}"))
+            .x_desc("stream length L (cycles, log scale)")
+            .y_desc("absolute error")
+            .draw()
+            .map_err(|e| plot_error(e.to_string()))?;
+        let colors = [RED, BLUE, BLACK];
+        for (kind, color) in SourceKind::ALL.iter().zip(colors) {
+            let series = |metric: fn(&AccuracyRow) -> f64| {
+                self.rows
+                    .iter()
+                    .filter(|r| r.source == *kind)
+                    .map(move |r| (log2(r.length), metric(r)))
+                    .collect::<Vec<_>>()
+            };
+            let lines: [(&str, Metric, ShapeStyle); 3] = [
+                ("multiply RMSE", |r| r.multiply.rmse, color.stroke_width(2)),
+                (
+                    "multiply worst",
+                    |r| r.multiply.max_abs,
+                    color.stroke_width(1),
+                ),
+                (
+                    "dot popcount RMSE",
+                    |r| r.dot_popcount.rmse,
+                    color.mix(0.5).stroke_width(2),
+                ),
+            ];
+            for (label, metric, style) in lines {
+                chart
+                    .draw_series(LineSeries::new(series(metric), style))
+                    .map_err(|e| plot_error(e.to_string()))?
+                    .label(format!("{} {label}", kind.name()))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| plot_error(e.to_string()))?;
+        root.present().map_err(|e| plot_error(e.to_string()))?;
+        Ok(())
+    }
+}
+
+fn log2(length: usize) -> f64 {
+    (length as f64).log2()
+}
+
+fn length_text(length: Option<usize>) -> String {
+    length.map_or_else(|| "> 4096".to_string(), |l| l.to_string())
+}
+
+impl fmt::Display for AccuracyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Stochastic-computing accuracy: N = {} bits, multiply over a {}x{} grid, {}-input dot product over {} random vectors",
+            self.width, self.grid, self.grid, self.dot_inputs, self.dot_trials
+        )?;
+        writeln!(
+            f,
+            "Absolute errors against the exact result (dot product: error of sum x_j w_j, range [0, {})).",
+            self.dot_inputs
+        )?;
+        writeln!(
+            f,
+            "{:<11} {:>6} | {:>9} {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9}",
+            "source",
+            "L",
+            "mul mean",
+            "mul worst",
+            "mul rmse",
+            "pop mean",
+            "pop worst",
+            "mux mean",
+            "mux worst"
+        )?;
+        for r in &self.rows {
+            writeln!(
+                f,
+                "{:<11} {:>6} | {:>9.6} {:>9.6} {:>9.6} | {:>9.6} {:>9.6} | {:>9.6} {:>9.6}",
+                r.source.name(),
+                r.length,
+                r.multiply.mean_abs,
+                r.multiply.max_abs,
+                r.multiply.rmse,
+                r.dot_popcount.mean_abs,
+                r.dot_popcount.max_abs,
+                r.dot_mux.mean_abs,
+                r.dot_mux.max_abs
+            )?;
+        }
+        writeln!(
+            f,
+            "\nShortest stream meeting a multiply error budget (RMSE / worst case):"
+        )?;
+        write!(f, "{:>8}", "budget")?;
+        for kind in SourceKind::ALL {
+            write!(f, " | {:>21}", kind.name())?;
+        }
+        writeln!(f)?;
+        for b in &self.budgets {
+            write!(f, "{:>8}", b.budget)?;
+            for (rmse, worst) in b.rmse.iter().zip(&b.worst) {
+                write!(
+                    f,
+                    " | {:>10} / {:>8}",
+                    length_text(rmse.1),
+                    length_text(worst.1)
+                )?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the study, prints it, and writes `sc_accuracy.json` and `sc_accuracy.svg` into `out_dir`.
+pub fn run_accuracy(out_dir: &Path) -> Result<AccuracyReport> {
+    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    let report = study();
+    print!("{report}");
+    let json_path = out_dir.join("sc_accuracy.json");
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|e| Error::Other(format!("serializing the accuracy report: {e}")))?;
+    fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
+    let svg_path = out_dir.join("sc_accuracy.svg");
+    report.write_svg(&svg_path)?;
+    println!("wrote {} and {}", json_path.display(), svg_path.display());
+    Ok(report)
+}
