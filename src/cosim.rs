@@ -84,11 +84,17 @@ impl Lockstep {
         let position = |name: &str| signals.iter().position(|s| s.is_port() && s.name == name);
         let clk = position("clk_i")
             .ok_or_else(|| Error::Other(format!("{} has no clk_i", design.top_module())))?;
-        if let (Some(rtl), Some(rst)) = (rtl.as_mut(), position("rst_ni")) {
+        let mut model = model;
+        if let Some(rst) = position("rst_ni") {
             // Verilator starts every signal at 0, so a reset asserted in the
-            // first cycle would see no falling edge: power up with rst_ni high.
-            rtl.set(rst, 1);
-            rtl.eval();
+            // first cycle would see no falling edge: power both sides up with
+            // rst_ni high (not compared, not traced).
+            model.set_input(rst, 1);
+            model.eval();
+            if let Some(rtl) = rtl.as_mut() {
+                rtl.set(rst, 1);
+                rtl.eval();
+            }
         }
         let rank = |kind: SignalKind| {
             [

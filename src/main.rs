@@ -62,6 +62,17 @@ enum Command {
         #[arg(long)]
         run: bool,
     },
+    /// Stochastic-computing accuracy: mean and worst absolute error of
+    /// multiply and dot product per generator kind and stream length (64 to
+    /// 4096), printed and written as JSON and SVG.
+    ScAccuracy {
+        /// Output folder for sc_accuracy.json and sc_accuracy.svg.
+        #[arg(long, default_value = "out/sc_accuracy")]
+        out: PathBuf,
+        /// Also name the cheapest source and length whose multiply RMSE is within this budget.
+        #[arg(long)]
+        budget: Option<f64>,
+    },
     /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a lane's RTL.
     Lint {
         #[command(flatten)]
@@ -164,6 +175,20 @@ fn execute(command: Command) -> Result<bool> {
             Ok(report.agrees())
         }
         Command::Testbench { file, out, run } => testbench(&file, &out, run),
+        Command::ScAccuracy { out, budget } => {
+            let report = hebb::units::bitstream::accuracy::run_accuracy(&out)?;
+            if let Some(budget) = budget {
+                match report.cheapest_for(budget) {
+                    Some((source, length)) => println!(
+                        "budget {budget}: {source:?} at {length} bits is the shortest stream within it"
+                    ),
+                    None => println!(
+                        "budget {budget}: no source meets it at the lengths studied (64..=4096 bits)"
+                    ),
+                }
+            }
+            Ok(true)
+        }
         Command::Lint { lane } => {
             let design = RstdpLane::new(lane.params()?);
             tools::gates::verilator_lint(&design)?;

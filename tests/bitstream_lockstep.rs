@@ -60,7 +60,7 @@ fn clock(sim: &mut Lockstep, ports: &PortVector) -> Result<(), TestCaseError> {
 }
 
 fn port(sim: &Lockstep, ports: &PortVector, name: &str) -> u64 {
-    sim.port(ports.index(name))
+    sim.value(ports.index(name))
 }
 
 /// A reset at the first clock (the RTL's registers start unknown), then now

@@ -121,7 +121,7 @@ fn the_rtl_follows_the_model_bit_exactly_through_learning() {
                 .set("post_i", post.into());
             sim.clock(ports.values()).unwrap_or_else(|m| panic!("{m}"));
             model.step(&inputs);
-            let rtl_weight = sim.port(ports.index("weight_o"));
+            let rtl_weight = sim.value(ports.index("weight_o"));
             assert_eq!(rtl_weight, model.weight());
             trajectory.push(rtl_weight);
         }

@@ -30,7 +30,7 @@ fn synapse_weight_update_lands_at_its_clock() {
     let width = 8;
     let params = SynapseParams::new(width, Source::sobol(1), 0).unwrap();
     let (mut sim, mut ports) = rtl(&Synapse::new(params));
-    let read = |sim: &Lockstep, ports: &PortVector, name| sim.port(ports.index(name));
+    let read = |sim: &Lockstep, ports: &PortVector, name| sim.value(ports.index(name));
     ports.set("en_i", 1).set("pre_i", 1);
     for _ in 0..5 {
         sim.clock(ports.values()).unwrap();
@@ -68,8 +68,8 @@ fn decoder_counts_each_window_and_pulses_valid() {
     for i in 0..40u64 {
         ports.set("bit_i", u64::from(i % 3 == 0));
         sim.clock(ports.values()).unwrap();
-        if sim.port(ports.index("valid_o")) == 1 {
-            windows.push((i, sim.port(ports.index("count_o"))));
+        if sim.value(ports.index("valid_o")) == 1 {
+            windows.push((i, sim.value(ports.index("count_o"))));
         }
     }
     // Windows [0, 10), [10, 20), ...: multiples of 3 in each: 4, 3, 3, 4.
@@ -104,8 +104,8 @@ fn dot_product_decodes_to_the_exact_sum_within_the_stream_error() {
         for _ in 0..window {
             sim.clock(ports.values()).unwrap();
         }
-        assert_eq!(sim.port(ports.index("valid_o")), 1);
-        let estimate = params.estimate(sim.port(ports.index("sum_o")));
+        assert_eq!(sim.value(ports.index("valid_o")), 1);
+        let estimate = params.estimate(sim.value(ports.index("sum_o")));
         println!("{combine:?}: estimate {estimate}, exact {exact}");
         assert!(
             (estimate - exact).abs() < tolerance,

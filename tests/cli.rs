@@ -180,3 +180,22 @@ fn main_job_cosimulates_diffs_and_reports() {
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     assert!(text(&bad).contains("DIVERGE"), "{}", text(&bad));
 }
+
+#[test]
+fn sc_accuracy_prints_and_writes_json_and_svg_and_answers_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hebb(
+        &["sc-accuracy", "--out", "acc", "--budget", "0.0005"],
+        dir.path(),
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("budget 0.0005: Sobol at 1024 bits"), "{t}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("acc/sc_accuracy.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json.is_object(), "{json}");
+    let svg = std::fs::read_to_string(dir.path().join("acc/sc_accuracy.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+}

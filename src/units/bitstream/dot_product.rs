@@ -546,6 +546,10 @@ struct DotVerilog {
 }
 
 impl Design for DotProduct {
+    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
+        crate::resources::estimate_from_nets(&self.signals(), target)
+    }
+
     fn top_module(&self) -> &'static str {
         MODULE
     }
