@@ -21,9 +21,12 @@ test: setup
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	$(CARGO) test --quiet
 
-## Lint and synthesize the default lane: verilator -Wall, iverilog -g2005, Yosys iCE40 and xc7.
+UNITS := rstdp_lane sc_sng sc_synapse sc_decoder sc_dot_product sc_stdp
+
+## Lint and synthesize every unit's default design: verilator -Wall, iverilog -g2005, Yosys iCE40 and xc7.
 lint: setup
-	$(CARGO) run --release --quiet -- lint
+	$(CARGO) build --release --quiet
+	@for unit in $(UNITS); do ./target/release/hebb lint --unit $$unit || exit 1; done
 
 ## Replay the reference vectors through the default RTL under Icarus Verilog
 ## (testbenches/rstdp_lane_tb.v, expectations from the vector file itself).

@@ -37,7 +37,7 @@ pub fn resource_report(design: &dyn Design, synthesize: bool) -> Result<Resource
         schema: "hebb-resources/1",
         design: design.describe(),
         top_module: design.top_module().into(),
-        estimate_method: "structural count from parameters, costs fitted to Yosys 0.23 (examples/calibrate_lane.rs)",
+        estimate_method: design.estimate_method(),
         targets,
     })
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use hebb::design::Design;
-use hebb::error::Result;
+use hebb::error::{Error, Result};
+use hebb::units::catalog;
 use hebb::units::rstdp_lane::driver::LaneDriver;
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
 use hebb::units::rstdp_lane::{LaneParams, RawLaneParams, RstdpLane, StepModel, stimulus};
@@ -28,10 +29,10 @@ enum Command {
     /// The main job (the default): render the default R-STDP lane, co-simulate
     /// its Verilated RTL against the cycle model with VCDs, diff them, report resources.
     Run(RunArgs),
-    /// Render a lane's RTL, constraints and resource report into a folder.
+    /// Render a design's RTL, constraints and resource report into a folder.
     Generate {
         #[command(flatten)]
-        lane: LaneArgs,
+        design: DesignArgs,
         /// Output folder.
         #[arg(long, default_value = "out/generate")]
         out: PathBuf,
@@ -73,10 +74,10 @@ enum Command {
         #[arg(long)]
         budget: Option<f64>,
     },
-    /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a lane's RTL.
+    /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a design's RTL.
     Lint {
         #[command(flatten)]
-        lane: LaneArgs,
+        design: DesignArgs,
     },
 }
 
@@ -103,40 +104,62 @@ struct DefaultRun {
     args: RunArgs,
 }
 
-/// The lane's parameters (SPEC §1); defaults are the SPEC's.
+/// Which design: a unit's default, or an R-STDP lane with the given
+/// parameters (the lane flags apply to `--unit rstdp_lane`, the default).
 #[derive(Args)]
-struct LaneArgs {
-    /// W: weight bits, 1..=32.
-    #[arg(long, default_value_t = 16)]
-    weight_bits: u32,
-    /// T: trace and eligibility bits, 2..=30.
-    #[arg(long, default_value_t = 12)]
-    trace_bits: u32,
-    /// R: reward bits (two's complement), 1..=30.
-    #[arg(long, default_value_t = 8)]
-    reward_bits: u32,
-    /// L: learning shift, 0..=60.
-    #[arg(long, default_value_t = 4)]
-    learning_shift: u32,
-    /// D: trace decay shift, 0..=30 (0 = no decay).
-    #[arg(long, default_value_t = 4)]
-    trace_decay_shift: u32,
-    /// Weight loaded at reset, 0..=2^W-1.
-    #[arg(long, default_value_t = 0)]
-    reset_weight: u64,
+struct DesignArgs {
+    /// rstdp_lane, sc_sng, sc_synapse, sc_decoder, sc_dot_product or sc_stdp.
+    #[arg(long, default_value = "rstdp_lane")]
+    unit: String,
+    /// W: weight bits, 1..=32 [default 16].
+    #[arg(long)]
+    weight_bits: Option<u32>,
+    /// T: trace and eligibility bits, 2..=30 [default 12].
+    #[arg(long)]
+    trace_bits: Option<u32>,
+    /// R: reward bits (two's complement), 1..=30 [default 8].
+    #[arg(long)]
+    reward_bits: Option<u32>,
+    /// L: learning shift, 0..=60 [default 4].
+    #[arg(long)]
+    learning_shift: Option<u32>,
+    /// D: trace decay shift, 0..=30, 0 = no decay [default 4].
+    #[arg(long)]
+    trace_decay_shift: Option<u32>,
+    /// Weight loaded at reset, 0..=2^W-1 [default 0].
+    #[arg(long)]
+    reset_weight: Option<u64>,
 }
 
-impl LaneArgs {
-    fn params(&self) -> Result<LaneParams> {
+impl DesignArgs {
+    fn design(&self) -> Result<Box<dyn Design>> {
+        let lane_flags = [
+            self.weight_bits,
+            self.trace_bits,
+            self.reward_bits,
+            self.learning_shift,
+            self.trace_decay_shift,
+        ];
+        let any_lane_flag = lane_flags.iter().any(Option::is_some) || self.reset_weight.is_some();
+        if self.unit != "rstdp_lane" {
+            if any_lane_flag {
+                return Err(Error::Other(format!(
+                    "the lane parameters (--weight-bits ...) apply to --unit rstdp_lane, not {}",
+                    self.unit
+                )));
+            }
+            return catalog::default_design(&self.unit);
+        }
+        let d = RawLaneParams::default();
         let raw = RawLaneParams {
-            weight_bits: self.weight_bits,
-            trace_bits: self.trace_bits,
-            reward_bits: self.reward_bits,
-            learning_shift: self.learning_shift,
-            trace_decay_shift: self.trace_decay_shift,
-            reset_weight: self.reset_weight,
+            weight_bits: self.weight_bits.unwrap_or(d.weight_bits),
+            trace_bits: self.trace_bits.unwrap_or(d.trace_bits),
+            reward_bits: self.reward_bits.unwrap_or(d.reward_bits),
+            learning_shift: self.learning_shift.unwrap_or(d.learning_shift),
+            trace_decay_shift: self.trace_decay_shift.unwrap_or(d.trace_decay_shift),
+            reset_weight: self.reset_weight.unwrap_or(d.reset_weight),
         };
-        Ok(LaneParams::try_from(raw)?)
+        Ok(Box::new(RstdpLane::new(LaneParams::try_from(raw)?)))
     }
 }
 
@@ -159,9 +182,9 @@ fn main() -> ExitCode {
 fn execute(command: Command) -> Result<bool> {
     match command {
         Command::Run(args) => run_main_job(args),
-        Command::Generate { lane, out, synth } => {
-            let design = RstdpLane::new(lane.params()?);
-            let (files, report) = flow::generate(&design, &out, synth)?;
+        Command::Generate { design, out, synth } => {
+            let design = design.design()?;
+            let (files, report) = flow::generate(design.as_ref(), &out, synth)?;
             for f in files {
                 println!("wrote {}", f.display());
             }
@@ -189,14 +212,16 @@ fn execute(command: Command) -> Result<bool> {
             }
             Ok(true)
         }
-        Command::Lint { lane } => {
-            let design = RstdpLane::new(lane.params()?);
-            tools::gates::verilator_lint(&design)?;
+        Command::Lint { design } => {
+            let design = design.design()?;
+            let design = design.as_ref();
+            println!("{}", design.describe());
+            tools::gates::verilator_lint(design)?;
             println!("verilator --lint-only -Wall: clean");
-            tools::gates::iverilog_2005(&design)?;
+            tools::gates::iverilog_2005(design)?;
             println!("iverilog -g2005 -Wall: clean");
             for target in hebb::resources::Target::ALL {
-                let r = tools::gates::yosys_synth(&design, target)?.resources();
+                let r = tools::gates::yosys_synth(design, target)?.resources();
                 println!(
                     "yosys {}: no warnings, no latches; LUT {} FF {} CARRY {} DSP {}",
                     target.yosys_command(),

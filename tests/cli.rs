@@ -199,3 +199,35 @@ fn sc_accuracy_prints_and_writes_json_and_svg_and_answers_a_budget() {
     let svg = std::fs::read_to_string(dir.path().join("acc/sc_accuracy.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
 }
+
+#[test]
+fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hebb(
+        &["generate", "--unit", "sc_dot_product", "--out", "dot"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("dot/rtl/sc_dot_product.v").is_file());
+    let unknown = hebb(&["generate", "--unit", "sc_nope", "--out", "x"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown).contains("unknown unit `sc_nope`: allowed rstdp_lane, sc_sng"),
+        "{}",
+        text(&unknown)
+    );
+    let mixed = hebb(
+        &[
+            "generate",
+            "--unit",
+            "sc_sng",
+            "--weight-bits",
+            "8",
+            "--out",
+            "x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(!dir.path().join("x").exists());
+}

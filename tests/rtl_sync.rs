@@ -9,7 +9,7 @@ use hebb::units::rstdp_lane::vectors::VectorFile;
 use hebb::units::rstdp_lane::{RstdpLane, testbench};
 
 fn default_designs() -> Vec<Box<dyn Design>> {
-    vec![Box::new(RstdpLane::default())]
+    hebb::units::catalog::default_designs().unwrap()
 }
 
 #[test]

@@ -68,4 +68,8 @@ impl Design for RstdpLane {
     fn estimate(&self, target: Target) -> Resources {
         resources::estimate(&self.params, target)
     }
+
+    fn estimate_method(&self) -> &'static str {
+        "structural count of the lane datapath, costs fitted to Yosys 0.23 (examples/calibrate_lane.rs; within 10 % for mid-size lanes)"
+    }
 }
