@@ -6,6 +6,7 @@ pub mod cosim;
 pub mod design;
 pub mod error;
 pub mod flow;
+pub mod netlist;
 pub mod outputs;
 pub mod resources;
 pub mod tools;

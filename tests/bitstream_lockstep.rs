@@ -8,9 +8,9 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::{Design, mask};
+use hebb::netlist::PortVector;
 use hebb::units::bitstream::decoder::{Decoder, DecoderParams, DecoderStep};
 use hebb::units::bitstream::dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
-use hebb::units::bitstream::model::PortVector;
 use hebb::units::bitstream::sng::{Sng, SngParams, SngStep};
 use hebb::units::bitstream::stdp::{
     RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,

@@ -4,7 +4,7 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::Design;
-use hebb::units::bitstream::model::PortVector;
+use hebb::netlist::PortVector;
 use hebb::units::bitstream::stdp::{
     RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
 };

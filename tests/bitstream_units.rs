@@ -3,9 +3,9 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::Design;
+use hebb::netlist::PortVector;
 use hebb::units::bitstream::decoder::{Decoder, DecoderParams};
 use hebb::units::bitstream::dot_product::{Combine, DotParams, DotProduct};
-use hebb::units::bitstream::model::PortVector;
 use hebb::units::bitstream::sng::SngParams;
 use hebb::units::bitstream::synapse::{Synapse, SynapseParams};
 use hebb::units::bitstream::{Polynomial, Source};

@@ -4,10 +4,10 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::Design;
+use hebb::netlist::PortVector;
 use hebb::trace::diff_files;
 use hebb::units::bitstream::decoder::{Decoder, DecoderParams};
 use hebb::units::bitstream::dot_product::{Combine, DotParams, DotProduct};
-use hebb::units::bitstream::model::PortVector;
 use hebb::units::bitstream::sng::{Sng, SngParams};
 use hebb::units::bitstream::stdp::{RawStdpParams, StochasticStdp};
 use hebb::units::bitstream::synapse::{Synapse, SynapseParams};

@@ -3,9 +3,9 @@
 use askama::Template;
 use serde::Serialize;
 
-use super::model::{Logic, NetModel, Values, bits_for, bitstream_nets, signal_table};
 use crate::design::{CycleModel, Design, Signal, mask, verilog_literal};
 use crate::error::{ParamError, Result};
+use crate::netlist::{Logic, NetModel, Values, bits_for, signal_table, unit_nets};
 
 pub const MODULE: &str = "sc_decoder";
 
@@ -83,7 +83,7 @@ impl DecoderStep {
     }
 }
 
-bitstream_nets! {
+unit_nets! {
     /// The decoder's nets, in declaration order.
     DecoderNet {
         ClkI => "clk_i", Input;

@@ -5,10 +5,10 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use super::decoder::{extend, zero_extend};
-use super::model::{Logic, NetModel, Values, bits_for, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
 use crate::design::{CycleModel, Design, Signal, mask, verilog_literal};
 use crate::error::{ParamError, Result};
+use crate::netlist::{Logic, NetModel, Values, bits_for, signal_table, unit_nets};
 
 pub const MODULE: &str = "sc_dot_product";
 
@@ -255,7 +255,7 @@ impl DotStep {
     }
 }
 
-bitstream_nets! {
+unit_nets! {
     /// The dot product's nets, in declaration order.
     DotNet {
         ClkI => "clk_i", Input;

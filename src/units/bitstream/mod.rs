@@ -9,7 +9,7 @@ pub mod accuracy;
 pub mod decoder;
 pub mod dot_product;
 pub mod lfsr;
-pub mod model;
+
 pub mod sng;
 pub mod sobol;
 pub mod source;

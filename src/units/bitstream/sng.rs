@@ -4,10 +4,10 @@
 use askama::Template;
 use serde::Serialize;
 
-use super::model::{Logic, NetModel, Values, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
 use crate::design::{CycleModel, Design, Signal, verilog_literal};
 use crate::error::{ParamError, Result};
+use crate::netlist::{Logic, NetModel, Values, signal_table, unit_nets};
 
 pub const MODULE: &str = "sc_sng";
 
@@ -65,7 +65,7 @@ impl SngStep {
     }
 }
 
-bitstream_nets! {
+unit_nets! {
     /// The SNG's nets, in declaration order.
     SngNet {
         ClkI => "clk_i", Input;

@@ -7,10 +7,10 @@ use std::collections::VecDeque;
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Logic, NetModel, Values, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
 use crate::design::{CycleModel, Design, Signal, mask, verilog_literal};
 use crate::error::{ParamError, Result};
+use crate::netlist::{Logic, NetModel, Values, signal_table, unit_nets};
 
 pub const MODULE: &str = "sc_stdp";
 
@@ -249,7 +249,7 @@ impl StdpStep {
     }
 }
 
-bitstream_nets! {
+unit_nets! {
     /// The STDP synapse's nets, in declaration order.
     StdpNet {
         ClkI => "clk_i", Input;

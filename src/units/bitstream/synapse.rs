@@ -4,10 +4,10 @@
 use askama::Template;
 use serde::Serialize;
 
-use super::model::{Logic, NetModel, Values, bitstream_nets, signal_table};
 use super::source::{Generator, GeneratorView, Source, SourceTables, generator_nets};
 use crate::design::{CycleModel, Design, Signal, mask, verilog_literal};
 use crate::error::{ParamError, Result};
+use crate::netlist::{Logic, NetModel, Values, signal_table, unit_nets};
 
 pub const MODULE: &str = "sc_synapse";
 
@@ -92,7 +92,7 @@ impl SynapseStep {
     }
 }
 
-bitstream_nets! {
+unit_nets! {
     /// The synapse's nets, in declaration order.
     SynapseNet {
         ClkI => "clk_i", Input;

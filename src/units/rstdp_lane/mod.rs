@@ -58,11 +58,11 @@ impl Design for RstdpLane {
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {
-        Box::new(LaneCycleModel::new(self.params))
+        Box::new(LaneCycleModel::for_params(self.params))
     }
 
     fn signals(&self) -> Vec<Signal> {
-        nets::signal_table(&self.params)
+        crate::netlist::signal_table(&cycle::LaneLogic(self.params))
     }
 
     fn estimate(&self, target: Target) -> Resources {

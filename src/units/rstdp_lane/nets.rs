@@ -1,29 +1,13 @@
 //! The lane's named nets: the single table the template declares, the cycle
 //! model computes and both VCDs trace. Ports come first, in port order.
 
-use crate::design::{Signal, SignalKind};
+use crate::netlist::unit_nets;
 
 use super::params::LaneParams;
 
-macro_rules! lane_nets {
-    ($($variant:ident => $name:literal, $kind:ident;)*) => {
-        /// Every net of the lane RTL, in declaration order.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Net { $($variant),* }
-
-        impl Net {
-            pub const ALL: &'static [Net] = &[$(Net::$variant),*];
-            pub const fn name(self) -> &'static str {
-                match self { $(Net::$variant => $name),* }
-            }
-            pub const fn kind(self) -> SignalKind {
-                match self { $(Net::$variant => SignalKind::$kind),* }
-            }
-        }
-    };
-}
-
-lane_nets! {
+unit_nets! {
+    /// Every net of the lane RTL, in declaration order.
+    Net {
     ClkI => "clk_i", Input;
     RstNi => "rst_ni", Input;
     StepI => "step_i", Input;
@@ -64,11 +48,10 @@ lane_nets! {
     PreTraceD => "pre_trace_d", Comb;
     PostTraceD => "post_trace_d", Comb;
     EligibilityD => "eligibility_d", Comb;
+    }
 }
 
 impl Net {
-    pub const COUNT: usize = Net::ALL.len();
-
     /// Width in bits under `p`.
     pub fn width(self, p: &LaneParams) -> u32 {
         let (w, t) = (p.weight_bits(), p.trace_bits());
@@ -107,22 +90,4 @@ impl Net {
             _ => true,
         }
     }
-
-    pub fn signal(self, p: &LaneParams) -> Signal {
-        Signal {
-            name: self.name(),
-            width: self.width(p),
-            kind: self.kind(),
-        }
-    }
-}
-
-/// The signal table of the lane under `p`, in declaration order.
-pub fn signal_table(p: &LaneParams) -> Vec<Signal> {
-    present_nets(p).map(|n| n.signal(p)).collect()
-}
-
-/// The nets the RTL of `p` declares, in declaration order.
-pub fn present_nets(p: &LaneParams) -> impl Iterator<Item = Net> + '_ {
-    Net::ALL.iter().copied().filter(move |n| n.present(p))
 }

@@ -1,13 +1,14 @@
-//! The machinery the bitstream units' cycle models share: a named-net table
-//! per unit (an enum, in RTL declaration order, ports first), net values
-//! truncated to their widths as Verilog assignments truncate, and a clocked
-//! `eval` with the asynchronous active-low reset of every template.
+//! The machinery every unit's cycle model shares: a named-net table per unit
+//! (an enum, in RTL declaration order, ports first), net values truncated to
+//! their widths as Verilog assignments truncate, and a clocked `eval` with the
+//! asynchronous active-low reset of every template. A unit supplies only its
+//! `Logic`: widths, constants, reset values, combinational settling, registers.
 
 use std::marker::PhantomData;
 
 use crate::design::{CycleModel, Signal, SignalKind, mask};
 
-/// A unit's net enum (see `bitstream_nets!`).
+/// A unit's net enum (see `unit_nets!`).
 pub trait NetId: Copy + Eq + std::fmt::Debug + 'static {
     const ALL: &'static [Self];
     fn name(self) -> &'static str;
@@ -16,13 +17,13 @@ pub trait NetId: Copy + Eq + std::fmt::Debug + 'static {
 }
 
 /// Declares a unit's net enum: `Variant => "rtl_name", Kind;` in declaration order.
-macro_rules! bitstream_nets {
+macro_rules! unit_nets {
     ($(#[$meta:meta])* $enum:ident { $($variant:ident => $name:literal, $kind:ident;)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $enum { $($variant),* }
 
-        impl $crate::units::bitstream::model::NetId for $enum {
+        impl $crate::netlist::NetId for $enum {
             const ALL: &'static [Self] = &[$(Self::$variant),*];
             fn name(self) -> &'static str {
                 match self { $(Self::$variant => $name),* }
@@ -36,7 +37,7 @@ macro_rules! bitstream_nets {
         }
     };
 }
-pub(crate) use bitstream_nets;
+pub(crate) use unit_nets;
 
 /// A unit's RTL behaviour over its nets.
 pub trait Logic: Clone + 'static {
