@@ -86,7 +86,7 @@ struct RunArgs {
     /// Output folder.
     #[arg(long, default_value = "out/rstdp_lane")]
     out: PathBuf,
-    /// Timesteps of the built-in stimulus.
+    /// Timesteps of the built-in stimulus, 1..=1000000.
     #[arg(long, default_value_t = 4000)]
     timesteps: usize,
     /// Seed of the built-in stimulus.
@@ -236,7 +236,16 @@ fn execute(command: Command) -> Result<bool> {
     }
 }
 
+/// Timesteps the main job accepts: its stimulus and both VCDs (~0.5 kB per clock each) are built whole.
+const MAIN_JOB_TIMESTEPS: (usize, usize) = (1, 1_000_000);
+
 fn run_main_job(args: RunArgs) -> Result<bool> {
+    hebb::error::ParamError::check_range(
+        "timesteps",
+        args.timesteps as i128,
+        MAIN_JOB_TIMESTEPS.0 as i128,
+        MAIN_JOB_TIMESTEPS.1 as i128,
+    )?;
     let design = RstdpLane::default();
     let cycles = stimulus::builtin(&design.params, args.timesteps, args.seed);
     let inputs: Vec<Vec<u64>> = cycles.iter().map(|c| c.port_values().to_vec()).collect();

@@ -155,8 +155,15 @@ fn main_job_cosimulates_diffs_and_reports() {
     ] {
         assert!(dir.path().join("job").join(f).is_file(), "{f}");
     }
-    // The two traces diff clean through the CLI too, and a tampered one does not.
+    // Both traces declare the same timescale (1 ps), whatever its spelling.
     let job = dir.path().join("job/sim");
+    let timescale = |name: &str| {
+        let file = std::io::BufReader::new(std::fs::File::open(job.join(name)).unwrap());
+        vcd::Parser::new(file).parse_header().unwrap().timescale
+    };
+    assert_eq!(timescale("golden.vcd"), Some((1, vcd::TimescaleUnit::PS)));
+    assert_eq!(timescale("rtl.vcd"), Some((1, vcd::TimescaleUnit::PS)));
+    // The two traces diff clean through the CLI too, and a tampered one does not.
     let ok = hebb(
         &[
             "vcd-diff",
@@ -230,4 +237,27 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
     );
     assert_eq!(mixed.status.code(), Some(2));
     assert!(!dir.path().join("x").exists());
+}
+
+#[test]
+fn outputs_stay_inside_the_output_folder_and_run_lengths_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // A vector file whose header names a path: the testbench's hex file is named after the input file instead.
+    let vectors = std::fs::read_to_string(vectors_dir().join("tmin_16_2_8_4_4.jsonl"))
+        .unwrap()
+        .replacen("\"name\":\"tmin_16_2_8_4_4\"", "\"name\":\"../escaped\"", 1);
+    std::fs::write(dir.path().join("v.jsonl"), vectors).unwrap();
+    let out = hebb(&["testbench", "v.jsonl", "--out", "tb"], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("tb/v.hex").is_file());
+    assert!(!dir.path().join("escaped.hex").exists());
+
+    let out = hebb(&["run", "--timesteps", "0", "--out", "job"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("`timesteps` = 0 is out of range: allowed 1..=1000000"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("job").exists());
 }

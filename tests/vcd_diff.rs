@@ -110,7 +110,12 @@ fn first_divergence_and_one_sided_signals_are_reported() {
 #[test]
 fn a_signal_missing_from_the_dut_disagrees() {
     let dir = tempfile::tempdir().unwrap();
-    let dut = GOLDEN.replace("$var wire 4 \" count_q [3:0] $end\n", "");
+    // The DUT lacks count_q: neither its declaration nor its value changes.
+    let dut: String = GOLDEN
+        .lines()
+        .filter(|l| !l.contains("count_q") && !l.ends_with(" \""))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let report = diff_files(
         &write(dir.path(), "g.vcd", GOLDEN),
         &write(dir.path(), "d.vcd", &dut),
@@ -128,4 +133,30 @@ fn an_unreadable_file_is_a_clear_error() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/g.vcd"), "{err}");
+}
+
+#[test]
+fn traces_without_signals_do_not_agree_and_undeclared_codes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty =
+        "$timescale 1ps $end\n$scope module TOP $end\n$upscope $end\n$enddefinitions $end\n#0\n";
+    let report = diff_files(
+        &write(dir.path(), "g.vcd", empty),
+        &write(dir.path(), "d.vcd", empty),
+    )
+    .unwrap();
+    assert!(
+        !report.agrees(),
+        "nothing compared is not agreement: {report}"
+    );
+    let stray = GOLDEN.replace("#15000\n", "#15000\n1?\n");
+    let err = diff_files(
+        &write(dir.path(), "g.vcd", GOLDEN),
+        &write(dir.path(), "s.vcd", &stray),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("undeclared identifier code ?"),
+        "{err}"
+    );
 }

@@ -49,8 +49,10 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
+    /// True when at least one signal was compared and nothing differs.
     pub fn agrees(&self) -> bool {
-        self.divergences.is_empty()
+        self.compared > 0
+            && self.divergences.is_empty()
             && self.width_mismatches.is_empty()
             && self.only_in_golden.is_empty()
             && self.only_in_dut.is_empty()
@@ -127,7 +129,9 @@ fn read_trace(path: &Path) -> Result<Trace> {
         line: line as usize,
         message: e.to_string(),
     };
-    let header = parser.parse_header().map_err(|e| parse_err(0, &e))?;
+    let header = parser
+        .parse_header()
+        .map_err(|e| parse_err(parser.line(), &e))?;
     let (count, unit) = header.timescale.unwrap_or((1, TimescaleUnit::S));
     let mut signals = BTreeMap::new();
     // Several names can share one identifier code (Verilator aliases ports).
@@ -169,22 +173,34 @@ fn read_trace(path: &Path) -> Result<Trace> {
     walk("", &header.items, &mut signals, &mut by_code);
 
     let mut time: u128 = 0;
-    for command in parser {
-        let command = command.map_err(|e| parse_err(0, &e))?;
-        let (code, bits) = match command {
+    while let Some(command) = parser.next() {
+        let command = command.map_err(|e| parse_err(parser.line(), &e))?;
+        // Bit values are normalised to the declared width; reals and strings compare as written.
+        let (code, value) = match command {
             Command::Timestamp(t) => {
                 time = t as u128;
                 continue;
             }
-            Command::ChangeScalar(code, v) => (code, vec![v]),
-            Command::ChangeVector(code, v) => (code, v.iter().collect()),
+            Command::ChangeScalar(code, v) => (code, Ok(vec![v])),
+            Command::ChangeVector(code, v) => (code, Ok(v.iter().collect())),
+            Command::ChangeReal(code, v) => (code, Err(format!("r{v}"))),
+            Command::ChangeString(code, v) => (code, Err(format!("s{v}"))),
             _ => continue,
         };
-        for name in by_code.get(&code).into_iter().flatten() {
+        let names = by_code.get(&code).ok_or_else(|| {
+            parse_err(
+                parser.line(),
+                &format!("value change for undeclared identifier code {code}"),
+            )
+        })?;
+        for name in names {
             let history = signals
                 .get_mut(name)
                 .expect("every code names a declared signal");
-            let value = bits_of(&bits, history.width);
+            let value = match &value {
+                Ok(bits) => bits_of(bits, history.width),
+                Err(text) => text.clone(),
+            };
             if history.changes.last().map(|(t, _)| *t) == Some(time) {
                 history.changes.pop();
             }

@@ -40,7 +40,27 @@ pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
     let p = &file.params;
     let payload = payload_bits(p);
     let entry_bits = payload.div_ceil(4) * 4;
-    let hex_name = format!("{}.hex", file.name);
+    // Names come from the input file, never from its contents, and are reduced
+    // to safe characters: they become a file name in the output folder and a
+    // Verilog string.
+    let safe = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let stem = file
+        .path
+        .file_stem()
+        .map(|n| safe(&n.to_string_lossy()))
+        .filter(|s| !s.is_empty() && !s.starts_with('.'))
+        .unwrap_or_else(|| "vectors".into());
+    let hex_name = format!("{stem}.hex");
     let mut hex = String::new();
     let mut entries = 0;
     // Fields are concatenated MSB first as bit strings: an entry can exceed 128 bits.
@@ -93,7 +113,7 @@ pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
     let source = file
         .path
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
+        .map(|n| safe(&n.to_string_lossy()))
         .unwrap_or_default();
     let tb = LaneTestbench {
         version: env!("CARGO_PKG_VERSION"),

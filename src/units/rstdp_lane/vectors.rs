@@ -28,6 +28,8 @@ pub struct Segment {
     pub name: String,
     pub initial_weight: u64,
     pub effective_initial_weight: u64,
+    /// The `steps` the segment line declares (checked against the step lines).
+    pub declared_steps: usize,
     /// Line number of the segment line (1-based).
     pub line: usize,
     pub steps: Vec<VectorStep>,
@@ -62,13 +64,29 @@ struct SegmentLine {
     name: String,
     initial_weight: u64,
     effective_initial_weight: u64,
+    steps: usize,
+}
+
+/// A spike is 0 or 1; anything else is a malformed file, not "true".
+#[derive(Deserialize, Clone, Copy)]
+#[serde(try_from = "u8")]
+struct Spike(bool);
+
+impl TryFrom<u8> for Spike {
+    type Error = String;
+    fn try_from(v: u8) -> std::result::Result<Self, String> {
+        match v {
+            0 | 1 => Ok(Spike(v == 1)),
+            _ => Err(format!("a spike is 0 or 1, not {v}")),
+        }
+    }
 }
 
 #[derive(Deserialize)]
 struct StepLine {
     t: u64,
-    pre: u8,
-    post: u8,
+    pre: Spike,
+    post: Spike,
     reward: i64,
     weight: u64,
     pre_trace: u64,
@@ -121,6 +139,7 @@ impl VectorFile {
                     name: s.name,
                     initial_weight: s.initial_weight,
                     effective_initial_weight: s.effective_initial_weight,
+                    declared_steps: s.steps,
                     line,
                     steps: Vec::new(),
                 });
@@ -130,11 +149,40 @@ impl VectorFile {
                 let segment = segments
                     .last_mut()
                     .ok_or_else(|| err(line, "step line before any segment line".into()))?;
+                if s.t != segment.steps.len() as u64 {
+                    return Err(err(
+                        line,
+                        format!(
+                            "t = {} where step {} of segment {} was expected",
+                            s.t,
+                            segment.steps.len(),
+                            segment.index
+                        ),
+                    ));
+                }
+                let in_range = s.weight <= params.max_weight()
+                    && s.pre_trace <= params.max_trace()
+                    && s.post_trace <= params.max_trace()
+                    && (params.min_eligibility()..=params.max_eligibility())
+                        .contains(&s.eligibility);
+                if !in_range {
+                    return Err(err(
+                        line,
+                        format!(
+                            "state out of range for {}: weight <= {}, traces <= {}, eligibility in {}..={}",
+                            params.tag(),
+                            params.max_weight(),
+                            params.max_trace(),
+                            params.min_eligibility(),
+                            params.max_eligibility()
+                        ),
+                    ));
+                }
                 segment.steps.push(VectorStep {
                     t: s.t,
                     line,
-                    pre: s.pre != 0,
-                    post: s.post != 0,
+                    pre: s.pre.0,
+                    post: s.post.0,
                     reward: s.reward,
                     expected: LaneState {
                         weight: s.weight,
@@ -144,6 +192,24 @@ impl VectorFile {
                     },
                 });
             }
+        }
+        // A truncated file must not pass as a shorter one.
+        if let Some(seg) = segments
+            .iter()
+            .find(|seg| seg.steps.len() != seg.declared_steps)
+        {
+            return Err(err(
+                seg.line,
+                format!(
+                    "segment {} declares {} steps but has {}",
+                    seg.index,
+                    seg.declared_steps,
+                    seg.steps.len()
+                ),
+            ));
+        }
+        if segments.iter().all(|s| s.steps.is_empty()) {
+            return Err(err(first, "no step lines: nothing to check".into()));
         }
         Ok(VectorFile {
             path: path.into(),
