@@ -62,6 +62,8 @@ pub fn generate(
 pub struct MainJobSummary {
     pub design: String,
     pub cycles: u64,
+    /// Nets compared in lockstep (the whole signal table).
+    pub nets: usize,
     pub files: Vec<PathBuf>,
     pub golden_vcd: PathBuf,
     pub rtl_vcd: PathBuf,
@@ -77,8 +79,8 @@ impl fmt::Display for MainJobSummary {
         }
         writeln!(
             f,
-            "lockstep    {} cycles, RTL (Verilator) == cycle model on every port, every half cycle",
-            self.cycles
+            "lockstep    {} cycles, RTL (Verilator) == cycle model on all {} nets, every half cycle",
+            self.cycles, self.nets
         )?;
         writeln!(f, "golden VCD  {}", self.golden_vcd.display())?;
         writeln!(f, "RTL VCD     {}", self.rtl_vcd.display())?;
@@ -119,6 +121,7 @@ pub fn main_job(
     Ok(MainJobSummary {
         design: design.describe(),
         cycles,
+        nets: design.signals().len(),
         files,
         golden_vcd,
         rtl_vcd,
