@@ -110,11 +110,12 @@ fn run_accuracy_prints_and_writes_json_and_svg() {
         .unwrap();
     assert_eq!(kind, SourceKind::Sobol);
     assert!(grid_len <= 1024);
-    if let Some((kind, random_len)) = report.cheapest_for_operands(0.0005, Operands::Random) {
-        assert_eq!(kind, SourceKind::Sobol);
-        assert!(random_len > 1024);
-        assert_eq!(report.cheapest_for(0.0005), Some((kind, random_len)));
-    }
+    let (kind, random_len) = report
+        .cheapest_for_operands(0.0005, Operands::Random)
+        .unwrap();
+    assert_eq!(kind, SourceKind::Sobol);
+    assert!(random_len > 1024 && random_len <= 4096);
+    assert_eq!(report.cheapest_for(0.0005), Some((kind, random_len)));
 }
 
 /// The random-pair errors counted in one pass per pair equal the grid

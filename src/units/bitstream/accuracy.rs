@@ -85,7 +85,8 @@ impl Operands {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
-    /// Inputs from the XAPP052 LFSR (seed 1), weights from its reciprocal-polynomial LFSR (seed 1).
+    /// Inputs from the XAPP052 LFSR (seed 1), weights from its
+    /// reciprocal-polynomial LFSR (seed all-ones; see `sources`).
     LfsrPair,
     /// Inputs from Sobol dimension 1, weights from dimension 2, one index counter.
     Sobol,
@@ -285,9 +286,9 @@ pub fn random_pairs(width: u32, count: usize) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// Multiply errors of `pairs` at each of `lengths` (ascending, at most the
-/// sequences' length): the streams of length L are the first L cycles, so
-/// one pass per pair counts every length.
+/// Multiply errors of `pairs` at each of `lengths` (strictly increasing,
+/// each at least 1 and at most the sequences' length): the streams of length
+/// L are the first L cycles, so one pass per pair counts every length.
 pub fn multiply_pair_errors(
     x_rands: &[u64],
     w_rands: &[u64],
@@ -296,7 +297,13 @@ pub fn multiply_pair_errors(
     lengths: &[usize],
 ) -> Vec<ErrorStats> {
     let longest = lengths.iter().copied().max().unwrap_or(0);
-    assert!(longest <= x_rands.len().min(w_rands.len()) && lengths.is_sorted());
+    assert!(
+        longest <= x_rands.len().min(w_rands.len())
+            && lengths.first().is_none_or(|&l| l >= 1)
+            && lengths.windows(2).all(|p| p[0] < p[1]),
+        "lengths {lengths:?} must be strictly increasing within 1..={}",
+        x_rands.len().min(w_rands.len())
+    );
     let scale = (1u64 << (2 * width)) as f64;
     let mut errors = vec![Vec::with_capacity(pairs.len()); lengths.len()];
     for &(x, w) in pairs {
