@@ -115,7 +115,11 @@ fn run_accuracy_prints_and_writes_json_and_svg() {
         .unwrap();
     assert_eq!(kind, SourceKind::Sobol);
     assert!(random_len > 1024 && random_len <= 4096);
-    assert_eq!(report.cheapest_for(0.0005), Some((kind, random_len)));
+    assert_eq!(report.cheapest_for_all(0.0005), Some((kind, random_len)));
+    assert_eq!(
+        report.cheapest_for(0.0005),
+        Some((SourceKind::Sobol, grid_len))
+    );
 }
 
 /// The random-pair errors counted in one pass per pair equal the grid

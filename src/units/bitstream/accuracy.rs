@@ -508,9 +508,16 @@ impl AccuracyReport {
             .map(|r| (r.source, r.length))
     }
 
+    /// The cheapest choice on the grid: `cheapest_for_operands(budget,
+    /// Operands::Grid)` (what `hebb sc-accuracy --budget` prints). Random
+    /// operands can need longer streams: see `cheapest_for_all`.
+    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
+        self.cheapest_for_operands(budget, Operands::Grid)
+    }
+
     /// The cheapest choice whose multiply RMSE is within `budget` on every
     /// operand set (grid and random): the answer for operands in general.
-    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
+    pub fn cheapest_for_all(&self, budget: f64) -> Option<(SourceKind, usize)> {
         self.rows
             .iter()
             .filter(|r| Operands::ALL.iter().all(|&o| r.multiply(o).rmse <= budget))
