@@ -20,7 +20,7 @@ use hebb::units::bitstream::{Polynomial, Source};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
-const RTL_CASES: u32 = 3;
+const RTL_CASES: u32 = 8;
 const MODEL_CASES: u32 = 48;
 
 /// RTL properties use a fixed seed: the same few designs every run, so the

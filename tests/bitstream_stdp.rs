@@ -228,8 +228,23 @@ fn bad_parameters_name_the_parameter_and_the_range() {
 
 #[test]
 fn real_learning_rates_convert_to_the_nearest_integer() {
-    assert_eq!(StdpParams::learning_rate_for(0.25, 8), 64);
-    assert_eq!(StdpParams::learning_rate_for(0.1, 10), 102); // 102.4
-    assert_eq!(StdpParams::learning_rate_for(1.0, 8), 255); // 1.0 is not representable
-    assert_eq!(StdpParams::learning_rate_for(-0.5, 8), 0);
+    assert_eq!(StdpParams::learning_rate_for(0.25, 8), Ok(64));
+    assert_eq!(StdpParams::learning_rate_for(0.1, 10), Ok(102)); // 102.4
+    assert_eq!(StdpParams::learning_rate_for(1.0, 8), Ok(255)); // 1.0 is not representable
+    assert_eq!(StdpParams::learning_rate_for(-0.5, 8), Ok(0));
+    assert_eq!(StdpParams::learning_rate_for(0.5, 32), Ok(1 << 31));
+    assert_eq!(StdpParams::learning_rate_for(2.0, 32), Ok(u32::MAX.into()));
+}
+
+/// rand_bits outside 3..=32 is an error, not a shift overflow.
+#[test]
+fn learning_rate_conversion_rejects_unsupported_rand_bits() {
+    for bits in [0, 2, 33, 64, 200] {
+        let e = StdpParams::learning_rate_for(0.25, bits).unwrap_err();
+        assert_eq!((e.parameter, e.value), ("rand_bits", bits.into()));
+        assert_eq!(
+            e.to_string(),
+            format!("parameter `rand_bits` = {bits} is out of range: allowed 3..=32")
+        );
+    }
 }

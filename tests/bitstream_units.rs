@@ -172,9 +172,43 @@ fn bad_parameters_name_the_parameter_and_the_range() {
         ok_select(2, 8, 10, &[1, 2, 3]).unwrap_err().parameter,
         "reset_weights.len()"
     );
+    // The out-of-range entry is named by its index in the message.
+    let e = ok_select(3, 8, 10, &[1, 2, 256]).unwrap_err();
+    assert_eq!((e.parameter, e.value), ("reset_weights", 256));
     assert_eq!(
-        ok_select(2, 8, 10, &[1, 256]).unwrap_err().parameter,
-        "reset_weights[j]"
+        e.to_string(),
+        "parameter `reset_weights` = 256 is out of range: allowed 0..=255 (entry 2 of reset_weights)"
     );
     assert!(ok_select(8, 8, 10, &[255; 8]).is_ok());
+}
+
+/// A source's width error names the width parameter of the unit it belongs to.
+#[test]
+fn source_width_errors_name_the_callers_width_parameter() {
+    let e = SynapseParams::new(2, Source::sobol(1), 0).unwrap_err();
+    assert_eq!((e.parameter, e.value), ("width", 2));
+    assert_eq!(
+        e.to_string(),
+        "parameter `width` = 2 is out of range: allowed 3..=32"
+    );
+    let e = Source::LFSR
+        .validate("event_source", "rand_bits", 40)
+        .unwrap_err();
+    assert_eq!((e.parameter, e.value), ("rand_bits", 40));
+    let e = Source::sobol(2)
+        .validate("stream_source", "weight_bits", 1)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "parameter `weight_bits` = 1 is out of range: allowed 3..=32"
+    );
+    // A bad seed names the source parameter, not the width.
+    let e = Source::Lfsr {
+        polynomial: Polynomial::Primary,
+        seed: 8,
+    }
+    .validate("event_source", "rand_bits", 3)
+    .unwrap_err();
+    assert_eq!((e.parameter, e.value), ("event_source", 8));
+    assert!(e.to_string().contains("allowed 1..=7"), "{e}");
 }

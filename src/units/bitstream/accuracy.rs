@@ -2,22 +2,27 @@
 //! n-input dot product against the exact result, per generator kind and
 //! stream length (SPEC §2 "Accuracy").
 //!
-//! Method. Values are N = 12-bit fixed point (x encodes x / 2^12). Multiply:
-//! every pair of a 65 x 65 grid of values x_k = min(64 k, 2^12 - 1), k = 0..=64
-//! (the grid k / 64, with 1.0 clamped to 4095 / 4096), is multiplied by AND of
-//! the two comparator streams over the first L cycles from reset, and the
-//! estimate count / L is compared with the exact product x w / 2^24. Dot
-//! product: n = 4 inputs, 256 random vectors (fixed seed), inputs and weights
-//! uniform over the 12-bit values; one input generator shared by all inputs and
-//! one weight generator shared by all weights, as in the RTL; popcount
-//! estimate count / L and multiplexer estimate count * n / L against the exact
-//! sum of x_j w_j / 2^24 (a value in [0, n)). The same cycle semantics as the
-//! RTL units: bit i of a stream is `rand_i < x`, rand_i the generator's number
-//! i cycles after reset. Sources per kind: `SourceKind::sources`.
+//! Method. Values are N = 12-bit fixed point (x encodes x / 2^12). Multiply,
+//! over two operand sets: (1) the grid, every pair of 65 x 65 values
+//! x_k = min(64 k, 2^12 - 1), k = 0..=64 (the grid k / 64, with 1.0 clamped
+//! to 4095 / 4096); (2) `RANDOM_PAIRS` pairs of uniform 12-bit operands from
+//! splitmix64 seeded with `RANDOM_PAIRS_SEED` (first x, then w, of each
+//! pair). The grid values are multiples of 1/64, aligned with the dyadic
+//! boxes in which a Sobol sequence is exactly stratified, so the grid flatters
+//! Sobol; the random operands are not aligned and show the error for operands
+//! in general. Each pair is multiplied by AND of the two comparator streams
+//! over the first L cycles from reset, and the estimate count / L is compared
+//! with the exact product x w / 2^24. Dot product: n = 4 inputs, 256 random
+//! vectors (fixed seed), inputs and weights uniform over the 12-bit values;
+//! one input generator shared by all inputs and one weight generator shared
+//! by all weights, as in the RTL; popcount estimate count / L and multiplexer
+//! estimate count * n / L against the exact sum of x_j w_j / 2^24 (a value in
+//! [0, n)). The same cycle semantics as the RTL units: bit i of a stream is
+//! `rand_i < x`, rand_i the generator's number i cycles after reset. Sources
+//! per kind: `SourceKind::sources`.
 
 use std::fmt;
-use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -25,11 +30,16 @@ use super::lfsr::Polynomial;
 use super::source::{Generator, Source};
 use crate::design::mask;
 use crate::error::{Error, Result};
+use crate::outputs::write_all;
 
 /// Value width of the study.
 pub const WIDTH: u32 = 12;
 /// Grid points per operand.
 pub const GRID: u64 = 65;
+/// Random operand pairs of the multiply study.
+pub const RANDOM_PAIRS: usize = 4096;
+/// splitmix64 seed of the random operand pairs.
+pub const RANDOM_PAIRS_SEED: u64 = 0x5eed_0000_0000_0002;
 /// Inputs of the dot product.
 pub const DOT_INPUTS: usize = 4;
 /// Random dot-product vectors per point.
@@ -39,11 +49,44 @@ pub const LENGTHS: [usize; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
 /// Error budgets the report answers for.
 pub const BUDGETS: [f64; 7] = [0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005];
 
+/// The operand set of a multiply measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operands {
+    /// The 65 x 65 grid of multiples of 1/64.
+    Grid,
+    /// `RANDOM_PAIRS` uniform 12-bit pairs (splitmix64, `RANDOM_PAIRS_SEED`).
+    Random,
+}
+
+impl Operands {
+    pub const ALL: [Operands; 2] = [Operands::Grid, Operands::Random];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operands::Grid => "grid",
+            Operands::Random => "random",
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Operands::Grid => format!(
+                "{GRID}x{GRID} grid of multiples of 1/64 (dyadic, aligned with Sobol's strata)"
+            ),
+            Operands::Random => format!(
+                "{RANDOM_PAIRS} random {WIDTH}-bit pairs (splitmix64, seed {RANDOM_PAIRS_SEED:#x})"
+            ),
+        }
+    }
+}
+
 /// Which generators feed the operands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
-    /// Inputs from the XAPP052 LFSR (seed 1), weights from its reciprocal-polynomial LFSR (seed 1).
+    /// Inputs from the XAPP052 LFSR (seed 1), weights from its
+    /// reciprocal-polynomial LFSR (seed all-ones; see `sources`).
     LfsrPair,
     /// Inputs from Sobol dimension 1, weights from dimension 2, one index counter.
     Sobol,
@@ -122,14 +165,29 @@ impl ErrorStats {
 pub struct AccuracyRow {
     pub source: SourceKind,
     pub length: usize,
-    pub multiply: ErrorStats,
+    /// Multiply over the 65 x 65 grid.
+    pub multiply_grid: ErrorStats,
+    /// Multiply over the random operand pairs.
+    pub multiply_random: ErrorStats,
     pub dot_popcount: ErrorStats,
     pub dot_mux: ErrorStats,
 }
 
-/// The cheapest choice meeting one error budget.
+impl AccuracyRow {
+    /// The multiply errors over one operand set.
+    pub fn multiply(&self, operands: Operands) -> &ErrorStats {
+        match operands {
+            Operands::Grid => &self.multiply_grid,
+            Operands::Random => &self.multiply_random,
+        }
+    }
+}
+
+/// The cheapest choice meeting one error budget on one operand set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetAnswer {
+    /// The operand set the answer holds for.
+    pub operands: Operands,
     pub budget: f64,
     /// Shortest length per source whose multiply RMSE is within the budget.
     pub rmse: Vec<(SourceKind, Option<usize>)>,
@@ -137,15 +195,27 @@ pub struct BudgetAnswer {
     pub worst: Vec<(SourceKind, Option<usize>)>,
 }
 
+/// How one operand set was drawn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperandSet {
+    pub operands: Operands,
+    pub pairs: usize,
+    pub description: String,
+}
+
 /// The whole study.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccuracyReport {
     pub width: u32,
     pub grid: u64,
+    pub random_pairs: usize,
+    pub random_pairs_seed: u64,
+    pub operand_sets: Vec<OperandSet>,
     pub dot_inputs: usize,
     pub dot_trials: usize,
     pub lengths: Vec<usize>,
     pub rows: Vec<AccuracyRow>,
+    /// Per operand set (grid first), per budget.
     pub budgets: Vec<BudgetAnswer>,
 }
 
@@ -201,6 +271,53 @@ pub fn multiply_errors_from(x_rands: &[u64], w_rands: &[u64], width: u32) -> Err
         }
     }
     ErrorStats::from_errors(errors)
+}
+
+/// The random operand pairs (x, w): uniform `width`-bit values from
+/// splitmix64 seeded with `RANDOM_PAIRS_SEED`, x then w of each pair.
+pub fn random_pairs(width: u32, count: usize) -> Vec<(u64, u64)> {
+    let mut seed = RANDOM_PAIRS_SEED;
+    let m = mask(width);
+    (0..count)
+        .map(|_| {
+            let x = splitmix(&mut seed) & m;
+            (x, splitmix(&mut seed) & m)
+        })
+        .collect()
+}
+
+/// Multiply errors of `pairs` at each of `lengths` (strictly increasing,
+/// each at least 1 and at most the sequences' length): the streams of length
+/// L are the first L cycles, so one pass per pair counts every length.
+pub fn multiply_pair_errors(
+    x_rands: &[u64],
+    w_rands: &[u64],
+    width: u32,
+    pairs: &[(u64, u64)],
+    lengths: &[usize],
+) -> Vec<ErrorStats> {
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    assert!(
+        longest <= x_rands.len().min(w_rands.len())
+            && lengths.first().is_none_or(|&l| l >= 1)
+            && lengths.windows(2).all(|p| p[0] < p[1]),
+        "lengths {lengths:?} must be strictly increasing within 1..={}",
+        x_rands.len().min(w_rands.len())
+    );
+    let scale = (1u64 << (2 * width)) as f64;
+    let mut errors = vec![Vec::with_capacity(pairs.len()); lengths.len()];
+    for &(x, w) in pairs {
+        let exact = (x * w) as f64 / scale;
+        let (mut count, mut next) = (0u64, 0);
+        for (i, (xr, wr)) in x_rands.iter().zip(w_rands).take(longest).enumerate() {
+            count += u64::from(*xr < x && *wr < w);
+            if i + 1 == lengths[next] {
+                errors[next].push(count as f64 / lengths[next] as f64 - exact);
+                next += 1;
+            }
+        }
+    }
+    errors.into_iter().map(ErrorStats::from_errors).collect()
 }
 
 fn rands(source: Source, width: u32, len: usize) -> Vec<u64> {
@@ -302,43 +419,66 @@ pub fn dot_errors(kind: SourceKind, width: u32, length: usize) -> (ErrorStats, E
 
 /// Runs the whole study (no output).
 pub fn study() -> AccuracyReport {
+    let longest = *LENGTHS.iter().max().expect("lengths");
+    let pairs = random_pairs(WIDTH, RANDOM_PAIRS);
     let mut rows = Vec::new();
     for kind in SourceKind::ALL {
-        for &length in &LENGTHS {
+        let (xs, ws, _) = kind.sources(WIDTH);
+        let (x, w) = (rands(xs, WIDTH, longest), rands(ws, WIDTH, longest));
+        let random = multiply_pair_errors(&x, &w, WIDTH, &pairs, &LENGTHS);
+        for (&length, multiply_random) in LENGTHS.iter().zip(random) {
             let (dot_popcount, dot_mux) = dot_errors(kind, WIDTH, length);
             rows.push(AccuracyRow {
                 source: kind,
                 length,
-                multiply: multiply_errors(kind, WIDTH, length),
+                multiply_grid: multiply_errors_from(&x[..length], &w[..length], WIDTH),
+                multiply_random,
                 dot_popcount,
                 dot_mux,
             });
         }
     }
-    let shortest = |budget: f64, metric: fn(&ErrorStats) -> f64| {
+    let shortest = |operands: Operands, budget: f64, metric: fn(&ErrorStats) -> f64| {
         SourceKind::ALL
             .iter()
             .map(|&kind| {
                 let length = rows
                     .iter()
-                    .filter(|r| r.source == kind && metric(&r.multiply) <= budget)
+                    .filter(|r| r.source == kind && metric(r.multiply(operands)) <= budget)
                     .map(|r| r.length)
                     .min();
                 (kind, length)
             })
             .collect::<Vec<_>>()
     };
-    let budgets = BUDGETS
+    let budgets = Operands::ALL
         .iter()
-        .map(|&budget| BudgetAnswer {
-            budget,
-            rmse: shortest(budget, |s| s.rmse),
-            worst: shortest(budget, |s| s.max_abs),
+        .flat_map(|&operands| {
+            BUDGETS.iter().map(move |&budget| BudgetAnswer {
+                operands,
+                budget,
+                rmse: shortest(operands, budget, |s| s.rmse),
+                worst: shortest(operands, budget, |s| s.max_abs),
+            })
         })
         .collect();
     AccuracyReport {
         width: WIDTH,
         grid: GRID,
+        random_pairs: RANDOM_PAIRS,
+        random_pairs_seed: RANDOM_PAIRS_SEED,
+        operand_sets: vec![
+            OperandSet {
+                operands: Operands::Grid,
+                pairs: (GRID * GRID) as usize,
+                description: Operands::Grid.describe(),
+            },
+            OperandSet {
+                operands: Operands::Random,
+                pairs: RANDOM_PAIRS,
+                description: Operands::Random.describe(),
+            },
+        ],
         dot_inputs: DOT_INPUTS,
         dot_trials: DOT_TRIALS,
         lengths: LENGTHS.to_vec(),
@@ -354,98 +494,160 @@ impl AccuracyReport {
             .find(|r| r.source == source && r.length == length)
     }
 
-    /// The cheapest (shortest stream, then source order) choice whose multiply
-    /// RMSE is within `budget`, among the lengths studied.
-    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
+    /// The cheapest (shortest stream, then source order) choice whose
+    /// multiply RMSE is within `budget` on `operands`, among the lengths studied.
+    pub fn cheapest_for_operands(
+        &self,
+        budget: f64,
+        operands: Operands,
+    ) -> Option<(SourceKind, usize)> {
         self.rows
             .iter()
-            .filter(|r| r.multiply.rmse <= budget)
+            .filter(|r| r.multiply(operands).rmse <= budget)
             .min_by_key(|r| r.length)
             .map(|r| (r.source, r.length))
     }
 
-    /// Writes the report as an SVG plot: multiply RMSE and worst error vs length.
-    pub fn write_svg(&self, path: &Path) -> Result<()> {
+    /// The cheapest choice on the grid: `cheapest_for_operands(budget,
+    /// Operands::Grid)` (what `hebb sc-accuracy --budget` prints). Random
+    /// operands can need longer streams: see `cheapest_for_all`.
+    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
+        self.cheapest_for_operands(budget, Operands::Grid)
+    }
+
+    /// The cheapest choice whose multiply RMSE is within `budget` on every
+    /// operand set (grid and random): the answer for operands in general.
+    pub fn cheapest_for_all(&self, budget: f64) -> Option<(SourceKind, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| Operands::ALL.iter().all(|&o| r.multiply(o).rmse <= budget))
+            .min_by_key(|r| r.length)
+            .map(|r| (r.source, r.length))
+    }
+
+    /// The report as an SVG plot: four log-log panels (multiply on the grid,
+    /// multiply on random operands, popcount dot product, multiplexer dot
+    /// product), each with the mean (solid) and worst (dashed) absolute
+    /// error per source against stream length.
+    pub fn render_svg(&self) -> Result<String> {
+        let mut svg = String::new();
+        self.draw(&mut svg)
+            .map_err(|e| Error::Other(format!("plotting the accuracy report: {e}")))?;
+        Ok(svg)
+    }
+
+    fn draw(&self, svg: &mut String) -> std::result::Result<(), String> {
         use plotters::prelude::*;
-        let plot_error = |e: String| Error::Other(format!("plotting {}: {e}", path.display()));
-        let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_error(e.to_string()))?;
-        let min = self
-            .rows
-            .iter()
-            .map(|r| r.multiply.rmse.min(r.dot_popcount.rmse))
-            .fold(f64::INFINITY, f64::min)
-            .max(1e-6);
-        let max = self
-            .rows
-            .iter()
-            .map(|r| r.multiply.max_abs.max(r.dot_mux.max_abs))
-            .fold(0.0, f64::max)
-            .max(min * 10.0);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
+        let root = SVGBackend::with_string(svg, (1400, 1000)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(
+                &format!(
+                    "Stochastic computing: absolute error vs stream length (N = {} bits; solid = mean, dashed = worst)",
+                    self.width
+                ),
+                ("sans-serif", 22),
+            )
+            .map_err(|e| e.to_string())?;
+        let panels: [(String, Metric, Metric); 4] = [
+            (
                 format!(
-                    "Stochastic multiply / {}-input dot product error vs stream length (N = {} bits)",
-                    self.dot_inputs, self.width
+                    "multiply x·w, {}x{} grid (multiples of 1/64)",
+                    self.grid, self.grid
                 ),
-                ("sans-serif", 18),
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                log2(self.lengths[0])..log2(*self.lengths.last().unwrap_or(&4096)),
-                (min / 2.0..max * 2.0).log_scale(),
-            )
-            .map_err(|e| plot_error(e.to_string()))?;
-        chart
-            .configure_mesh()
-            .x_labels(self.lengths.len())
-            .x_label_formatter(&|x| format!("{:.0}", x.exp2()))
-            .y_label_formatter(&|y| format!("{y:e}"))
-            .x_desc("stream length L (cycles, log scale)")
-            .y_desc("absolute error")
-            .draw()
-            .map_err(|e| plot_error(e.to_string()))?;
-        let colors = [RED, BLUE, BLACK];
-        for (kind, color) in SourceKind::ALL.iter().zip(colors) {
-            let series = |metric: fn(&AccuracyRow) -> f64| {
-                self.rows
-                    .iter()
-                    .filter(|r| r.source == *kind)
-                    .map(move |r| (log2(r.length), metric(r)))
-                    .collect::<Vec<_>>()
-            };
-            let lines: [(&str, Metric, ShapeStyle); 3] = [
-                ("multiply RMSE", |r| r.multiply.rmse, color.stroke_width(2)),
-                (
-                    "multiply worst",
-                    |r| r.multiply.max_abs,
-                    color.stroke_width(1),
+                |r| r.multiply_grid.mean_abs,
+                |r| r.multiply_grid.max_abs,
+            ),
+            (
+                format!(
+                    "multiply x·w, {} random {}-bit pairs",
+                    self.random_pairs, self.width
                 ),
-                (
-                    "dot popcount RMSE",
-                    |r| r.dot_popcount.rmse,
-                    color.mix(0.5).stroke_width(2),
+                |r| r.multiply_random.mean_abs,
+                |r| r.multiply_random.max_abs,
+            ),
+            (
+                format!(
+                    "{}-input dot product, popcount (error of Σ x_j w_j)",
+                    self.dot_inputs
                 ),
-            ];
-            for (label, metric, style) in lines {
+                |r| r.dot_popcount.mean_abs,
+                |r| r.dot_popcount.max_abs,
+            ),
+            (
+                format!(
+                    "{}-input dot product, multiplexer (error of Σ x_j w_j)",
+                    self.dot_inputs
+                ),
+                |r| r.dot_mux.mean_abs,
+                |r| r.dot_mux.max_abs,
+            ),
+        ];
+        let first = log2(self.lengths[0]);
+        let last = log2(*self.lengths.last().unwrap_or(&4096));
+        for (area, (title, mean, worst)) in root.split_evenly((2, 2)).iter().zip(panels) {
+            let values = || self.rows.iter().flat_map(|r| [mean(r), worst(r)]);
+            // Log scale: errors of exactly 0 are drawn at the floor.
+            let floor = values()
+                .filter(|v| *v > 0.0)
+                .fold(f64::INFINITY, f64::min)
+                .max(1e-7)
+                / 2.0;
+            let top = values().fold(0.0, f64::max).max(floor * 10.0) * 2.0;
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, ("sans-serif", 17))
+                .margin(12)
+                .x_label_area_size(42)
+                .y_label_area_size(72)
+                .build_cartesian_2d(first..last, (floor / 4.0..top).log_scale())
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_labels(self.lengths.len())
+                .x_label_formatter(&|x| format!("{:.0}", x.exp2()))
+                .y_label_formatter(&|y| format!("{y:.0e}"))
+                .x_desc("stream length L (cycles, log scale)")
+                .y_desc("absolute error (log scale)")
+                .draw()
+                .map_err(|e| e.to_string())?;
+            for (kind, color) in SourceKind::ALL.iter().zip([RED, BLUE, BLACK]) {
+                let series = |metric: Metric| {
+                    self.rows
+                        .iter()
+                        .filter(|r| r.source == *kind)
+                        .map(|r| (log2(r.length), metric(r).max(floor)))
+                        .collect::<Vec<_>>()
+                };
+                let solid = color.stroke_width(2);
                 chart
-                    .draw_series(LineSeries::new(series(metric), style))
-                    .map_err(|e| plot_error(e.to_string()))?
-                    .label(format!("{} {label}", kind.name()))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    .draw_series(LineSeries::new(series(mean), solid).point_size(3))
+                    .map_err(|e| e.to_string())?
+                    .label(format!("{} mean", kind.name()))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], solid));
+                let dashed = color.stroke_width(1);
+                chart
+                    .draw_series(DashedLineSeries::new(series(worst), 6, 4, dashed))
+                    .map_err(|e| e.to_string())?
+                    .label(format!("{} worst", kind.name()))
+                    .legend(move |(x, y)| {
+                        plotters::element::DashedPathElement::new(
+                            vec![(x, y), (x + 24, y)],
+                            6,
+                            4,
+                            dashed,
+                        )
+                    });
             }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 13))
+                .draw()
+                .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(|e| plot_error(e.to_string()))?;
-        root.present().map_err(|e| plot_error(e.to_string()))?;
+        root.present().map_err(|e| e.to_string())?;
         Ok(())
     }
 }
@@ -462,9 +664,17 @@ impl fmt::Display for AccuracyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Stochastic-computing accuracy: N = {} bits, multiply over a {}x{} grid, {}-input dot product over {} random vectors",
-            self.width, self.grid, self.grid, self.dot_inputs, self.dot_trials
+            "Stochastic-computing accuracy: N = {} bits; {}-input dot product over {} random vectors",
+            self.width, self.dot_inputs, self.dot_trials
         )?;
+        for set in &self.operand_sets {
+            writeln!(
+                f,
+                "multiply operands `{}`: {}",
+                set.operands.name(),
+                set.description
+            )?;
+        }
         writeln!(
             f,
             "Absolute errors against the exact result (dot product: error of sum x_j w_j, range [0, {})).",
@@ -472,68 +682,89 @@ impl fmt::Display for AccuracyReport {
         )?;
         writeln!(
             f,
-            "{:<11} {:>6} | {:>9} {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9}",
+            "{:<11} {:>5} | {:^29} | {:^29} | {:^19} | {:^19}",
+            "", "", "multiply, grid", "multiply, random", "dot popcount", "dot mux"
+        )?;
+        writeln!(
+            f,
+            "{:<11} {:>5} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} | {:>9} {:>9} | {:>9} {:>9}",
             "source",
             "L",
-            "mul mean",
-            "mul worst",
-            "mul rmse",
-            "pop mean",
-            "pop worst",
-            "mux mean",
-            "mux worst"
+            "mean",
+            "worst",
+            "rmse",
+            "mean",
+            "worst",
+            "rmse",
+            "mean",
+            "worst",
+            "mean",
+            "worst"
         )?;
         for r in &self.rows {
             writeln!(
                 f,
-                "{:<11} {:>6} | {:>9.6} {:>9.6} {:>9.6} | {:>9.6} {:>9.6} | {:>9.6} {:>9.6}",
+                "{:<11} {:>5} | {:>9.6} {:>9.6} {:>9.6} | {:>9.6} {:>9.6} {:>9.6} | {:>9.6} {:>9.6} | {:>9.6} {:>9.6}",
                 r.source.name(),
                 r.length,
-                r.multiply.mean_abs,
-                r.multiply.max_abs,
-                r.multiply.rmse,
+                r.multiply_grid.mean_abs,
+                r.multiply_grid.max_abs,
+                r.multiply_grid.rmse,
+                r.multiply_random.mean_abs,
+                r.multiply_random.max_abs,
+                r.multiply_random.rmse,
                 r.dot_popcount.mean_abs,
                 r.dot_popcount.max_abs,
                 r.dot_mux.mean_abs,
                 r.dot_mux.max_abs
             )?;
         }
-        writeln!(
-            f,
-            "\nShortest stream meeting a multiply error budget (RMSE / worst case):"
-        )?;
-        write!(f, "{:>8}", "budget")?;
-        for kind in SourceKind::ALL {
-            write!(f, " | {:>21}", kind.name())?;
-        }
-        writeln!(f)?;
-        for b in &self.budgets {
-            write!(f, "{:>8}", b.budget)?;
-            for (rmse, worst) in b.rmse.iter().zip(&b.worst) {
-                write!(
-                    f,
-                    " | {:>10} / {:>8}",
-                    length_text(rmse.1),
-                    length_text(worst.1)
-                )?;
+        for operands in Operands::ALL {
+            writeln!(
+                f,
+                "\nShortest stream meeting a multiply error budget on operands `{}` (RMSE / worst case):",
+                operands.name()
+            )?;
+            write!(f, "{:>8}", "budget")?;
+            for kind in SourceKind::ALL {
+                write!(f, " | {:>21}", kind.name())?;
             }
             writeln!(f)?;
+            for b in self.budgets.iter().filter(|b| b.operands == operands) {
+                write!(f, "{:>8}", b.budget)?;
+                for (rmse, worst) in b.rmse.iter().zip(&b.worst) {
+                    write!(
+                        f,
+                        " | {:>10} / {:>8}",
+                        length_text(rmse.1),
+                        length_text(worst.1)
+                    )?;
+                }
+                writeln!(f)?;
+            }
         }
         Ok(())
     }
 }
 
-/// Runs the study, prints it, and writes `sc_accuracy.json` and `sc_accuracy.svg` into `out_dir`.
+/// Runs the study, prints it, and writes `sc_accuracy.json` and
+/// `sc_accuracy.svg` into `out_dir`. Both are rendered before either is
+/// written, and each file is written atomically, so a failure leaves no
+/// half-written output.
 pub fn run_accuracy(out_dir: &Path) -> Result<AccuracyReport> {
-    fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let report = study();
     print!("{report}");
-    let json_path = out_dir.join("sc_accuracy.json");
     let json = serde_json::to_string_pretty(&report)
         .map_err(|e| Error::Other(format!("serializing the accuracy report: {e}")))?;
-    fs::write(&json_path, json + "\n").map_err(|e| Error::io(&json_path, e))?;
-    let svg_path = out_dir.join("sc_accuracy.svg");
-    report.write_svg(&svg_path)?;
-    println!("wrote {} and {}", json_path.display(), svg_path.display());
+    let svg = report.render_svg()?;
+    let written: Vec<PathBuf> = write_all(
+        out_dir,
+        &[
+            ("sc_accuracy.json".to_string(), json + "\n"),
+            ("sc_accuracy.svg".to_string(), svg),
+        ],
+    )?;
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("wrote {}", names.join(" and "));
     Ok(report)
 }

@@ -55,10 +55,10 @@ impl DotParams {
         reset_weights: &[u64],
     ) -> Result<Self, ParamError> {
         ParamError::check_range("inputs", inputs.into(), INPUTS.0.into(), INPUTS.1.into())?;
-        input_source.validate("input_source", width)?;
-        weight_source.validate("weight_source", width)?;
+        input_source.validate("input_source", "width", width)?;
+        weight_source.validate("weight_source", "width", width)?;
         if combine == Combine::Mux {
-            select_source.validate("select_source", width)?;
+            select_source.validate("select_source", "width", width)?;
         }
         // Packed inputs and weights travel on one port of at most 64 bits.
         ParamError::check_range("inputs * width", (inputs * width).into(), 1, 64)?;
@@ -71,7 +71,13 @@ impl DotParams {
         )?;
         let mut packed = 0u64;
         for (j, w) in reset_weights.iter().enumerate() {
-            ParamError::check_range("reset_weights[j]", (*w).into(), 0, mask(width).into())?;
+            // The parameter name is static: the index goes into the message.
+            ParamError::check_range("reset_weights", (*w).into(), 0, mask(width).into()).map_err(
+                |e| ParamError {
+                    allowed: format!("{} (entry {j} of reset_weights)", e.allowed),
+                    ..e
+                },
+            )?;
             packed |= w << (j as u32 * width);
         }
         Ok(DotParams {

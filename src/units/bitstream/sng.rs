@@ -20,7 +20,7 @@ pub struct SngParams {
 
 impl SngParams {
     pub fn new(width: u32, source: Source) -> Result<Self, ParamError> {
-        source.validate("source", width)?;
+        source.validate("source", "width", width)?;
         Ok(SngParams { width, source })
     }
     pub fn width(&self) -> u32 {

@@ -44,10 +44,17 @@ impl Source {
         Source::Sobol { dimension }
     }
 
-    /// Checks the source at `width` bits; `parameter` names it in errors.
-    pub fn validate(&self, parameter: &'static str, width: u32) -> Result<(), ParamError> {
+    /// Checks the source at `width` bits. Errors name the caller's
+    /// parameters: `parameter` the source itself (seed or dimension out of
+    /// range), `width_parameter` the width it runs at (e.g. `weight_bits`).
+    pub fn validate(
+        &self,
+        parameter: &'static str,
+        width_parameter: &'static str,
+        width: u32,
+    ) -> Result<(), ParamError> {
         ParamError::check_range(
-            "width",
+            width_parameter,
             width.into(),
             lfsr::WIDTHS.0.into(),
             lfsr::WIDTHS.1.into(),
@@ -141,7 +148,7 @@ pub struct Generator {
 
 impl Generator {
     pub fn new(width: u32, source: Source) -> Result<Self, ParamError> {
-        source.validate("source", width)?;
+        source.validate("source", "width", width)?;
         Ok(Generator {
             state: source.reset_state(),
             tables: SourceTables::new(width, source),

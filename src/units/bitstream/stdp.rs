@@ -112,9 +112,10 @@ impl TryFrom<RawStdpParams> for StdpParams {
             raw.min_weight,
             raw.max_weight,
         )?;
-        raw.event_source.validate("event_source", raw.rand_bits)?;
+        raw.event_source
+            .validate("event_source", "rand_bits", raw.rand_bits)?;
         raw.stream_source
-            .validate("stream_source", raw.weight_bits)?;
+            .validate("stream_source", "weight_bits", raw.weight_bits)?;
         Ok(StdpParams { raw })
     }
 }
@@ -150,10 +151,19 @@ impl StdpParams {
             >> LTD_RATIO_FRACTION_BITS;
         scaled.min(mask(self.raw.rand_bits).into()) as u64
     }
-    /// The integer learning rate nearest to a probability (clamped to what B bits hold).
-    pub fn learning_rate_for(probability: f64, rand_bits: u32) -> u64 {
+    /// The integer learning rate nearest to `probability · 2^rand_bits`,
+    /// clamped to 0..=2^B − 1 (what B bits hold; a probability ≤ 0 or NaN
+    /// gives 0, which `StdpParams` then rejects as a learning rate). Errors
+    /// when `rand_bits` is outside the supported 3..=32.
+    pub fn learning_rate_for(probability: f64, rand_bits: u32) -> Result<u64, ParamError> {
+        ParamError::check_range(
+            "rand_bits",
+            rand_bits.into(),
+            RAND_BITS.0.into(),
+            RAND_BITS.1.into(),
+        )?;
         let scaled = (probability * (1u64 << rand_bits) as f64).round();
-        (scaled.max(0.0) as u64).min(mask(rand_bits))
+        Ok((scaled.max(0.0) as u64).min(mask(rand_bits)))
     }
 }
 

@@ -21,7 +21,7 @@ pub struct SynapseParams {
 
 impl SynapseParams {
     pub fn new(width: u32, weight_source: Source, reset_weight: u64) -> Result<Self, ParamError> {
-        weight_source.validate("weight_source", width)?;
+        weight_source.validate("weight_source", "width", width)?;
         ParamError::check_range("reset_weight", reset_weight.into(), 0, mask(width).into())?;
         Ok(SynapseParams {
             width,
