@@ -201,13 +201,26 @@ fn execute(command: Command) -> Result<bool> {
         Command::ScAccuracy { out, budget } => {
             let report = hebb::units::bitstream::accuracy::run_accuracy(&out)?;
             if let Some(budget) = budget {
-                match report.cheapest_for(budget) {
-                    Some((source, length)) => println!(
-                        "budget {budget}: {source:?} at {length} bits is the shortest stream within it"
+                use hebb::units::bitstream::accuracy::Operands;
+                let answers = [
+                    (
+                        "on the 65x65 grid of multiples of 1/64",
+                        report.cheapest_for_operands(budget, Operands::Grid),
                     ),
-                    None => println!(
-                        "budget {budget}: no source meets it at the lengths studied (64..=4096 bits)"
+                    (
+                        "on the grid and on random 12-bit operands",
+                        report.cheapest_for_all(budget),
                     ),
+                ];
+                for (operands, answer) in answers {
+                    match answer {
+                        Some((source, length)) => println!(
+                            "budget {budget} {operands}: {source:?} at {length} bits is the shortest stream within it"
+                        ),
+                        None => println!(
+                            "budget {budget} {operands}: no source meets it at the lengths studied (64..=4096 bits)"
+                        ),
+                    }
                 }
             }
             Ok(true)

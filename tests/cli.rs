@@ -197,7 +197,14 @@ fn sc_accuracy_prints_and_writes_json_and_svg_and_answers_a_budget() {
     );
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("budget 0.0005: Sobol at 1024 bits"), "{t}");
+    assert!(
+        t.contains("budget 0.0005 on the 65x65 grid of multiples of 1/64: Sobol at 1024 bits"),
+        "{t}"
+    );
+    assert!(
+        t.contains("budget 0.0005 on the grid and on random 12-bit operands: Sobol at 2048 bits"),
+        "{t}"
+    );
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("acc/sc_accuracy.json")).unwrap(),
     )
