@@ -58,8 +58,12 @@ pub trait Design {
     fn cycle_model(&self) -> Box<dyn CycleModel>;
     /// The signal table, as `cycle_model().signals()` returns it.
     fn signals(&self) -> Vec<Signal>;
-    /// A structural estimate of the resources on `target`, from parameters alone.
-    fn estimate(&self, target: Target) -> Resources;
+    /// A structural estimate of the resources on `target`, from parameters
+    /// alone; by default read off the net table (units with a datapath model
+    /// of their own override it).
+    fn estimate(&self, target: Target) -> Resources {
+        crate::resources::estimate_from_nets(&self.signals(), target)
+    }
     /// How `estimate` counts, for the resource report.
     fn estimate_method(&self) -> &'static str {
         "net table: flip-flops are the register bits; LUTs and carries scale with the combinational net bits (rough: within about 60 % of Yosys)"

@@ -217,10 +217,6 @@ pub(crate) fn extend(expr: &str, from: u32, to: u32) -> String {
 }
 
 impl Design for Decoder {
-    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
-
     fn top_module(&self) -> &'static str {
         MODULE
     }

@@ -552,10 +552,6 @@ struct DotVerilog {
 }
 
 impl Design for DotProduct {
-    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
-
     fn top_module(&self) -> &'static str {
         MODULE
     }

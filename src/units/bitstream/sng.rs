@@ -155,10 +155,6 @@ struct SngVerilog {
 }
 
 impl Design for Sng {
-    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
-
     fn top_module(&self) -> &'static str {
         MODULE
     }

@@ -479,10 +479,6 @@ struct StdpVerilog {
 }
 
 impl Design for StochasticStdp {
-    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
-
     fn top_module(&self) -> &'static str {
         MODULE
     }

@@ -207,10 +207,6 @@ struct SynapseVerilog {
 }
 
 impl Design for Synapse {
-    fn estimate(&self, target: crate::resources::Target) -> crate::resources::Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
-
     fn top_module(&self) -> &'static str {
         MODULE
     }
