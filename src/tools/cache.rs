@@ -46,6 +46,7 @@ pub fn entry(kind: &str, key: &str, build: impl FnOnce(&Path) -> Result<()>) -> 
     let dir = root().join(kind);
     let final_path = dir.join(key);
     if final_path.is_dir() {
+        mark_used(&final_path);
         return Ok(final_path);
     }
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -74,5 +75,87 @@ pub fn entry(kind: &str, key: &str, build: impl FnOnce(&Path) -> Result<()>) -> 
             )));
         }
     }
+    mark_used(&final_path);
+    prune(&dir, max_entries());
     Ok(final_path)
+}
+
+/// Entries kept per kind: `$HEBB_CACHE_MAX_ENTRIES`, else 400 (a verilated
+/// design takes ~0.4 MB, so a few hundred MB at most).
+fn max_entries() -> usize {
+    std::env::var("HEBB_CACHE_MAX_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+
+const USED_MARK: &str = ".last-used";
+
+/// Records that an entry was used, for least-recently-used pruning.
+fn mark_used(entry: &Path) {
+    // Best effort: a read-only cache still works, it just prunes by age of creation.
+    let _ = fs::write(entry.join(USED_MARK), b"");
+}
+
+/// Removes the least recently used entries of `dir` beyond `keep`. A process
+/// that has an entry's library loaded keeps using it after removal (unlinked
+/// files stay mapped); one that wants it again rebuilds it.
+fn prune(dir: &Path, keep: usize) {
+    let Ok(read) = fs::read_dir(dir) else { return };
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = read
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .map(|p| {
+            let used = fs::metadata(p.join(USED_MARK))
+                .or_else(|_| fs::metadata(&p))
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (used, p)
+        })
+        .collect();
+    if entries.len() <= keep {
+        return;
+    }
+    entries.sort();
+    let excess = entries.len() - keep;
+    for (_, path) in entries.into_iter().take(excess) {
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_the_most_recently_used_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            let entry = dir.path().join(name);
+            fs::create_dir(&entry).unwrap();
+            mark_used(&entry);
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + i as u64);
+            fs::File::options()
+                .write(true)
+                .open(entry.join(USED_MARK))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+        // Using "a" again makes it the newest.
+        mark_used(&dir.path().join("a"));
+        prune(dir.path(), 2);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec!["a", "d"]);
+    }
 }
