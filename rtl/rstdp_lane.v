@@ -83,7 +83,7 @@ module rstdp_lane (
 
   assign weight_delta   = ($signed({ {12{reward_i[7]}}, reward_i })
                          * $signed({ {8{eligibility_next[11]}}, eligibility_next })) >>> 4;
-  assign weight_sum     = { 5'd0, weight_q } + { {1{weight_delta[19]}}, weight_delta };
+  assign weight_sum     = { 5'h0, weight_q } + { weight_delta[19], weight_delta };
   assign weight_updated = weight_sum[20] ? 16'h0
                         : (|weight_sum[19:16]) ? MAX_WEIGHT
                         : weight_sum[15:0];

@@ -1,5 +1,6 @@
 //! Lockstep co-simulation: the Verilated RTL and the cycle model of one
-//! design, clocked together, every port compared after every evaluation.
+//! design, clocked together, every net of the signal table compared after
+//! every evaluation.
 //! Works on any `Design`; a unit's driver (e.g. the lane's) turns its
 //! operations into per-clock input vectors.
 
@@ -84,17 +85,17 @@ impl Lockstep {
         let position = |name: &str| signals.iter().position(|s| s.is_port() && s.name == name);
         let clk = position("clk_i")
             .ok_or_else(|| Error::Other(format!("{} has no clk_i", design.top_module())))?;
+        let rst = position("rst_ni")
+            .ok_or_else(|| Error::Other(format!("{} has no rst_ni", design.top_module())))?;
+        // Verilator starts every signal at 0, so a reset asserted in the first
+        // cycle would see no falling edge: power both sides up with rst_ni
+        // high (not compared, not traced).
         let mut model = model;
-        if let Some(rst) = position("rst_ni") {
-            // Verilator starts every signal at 0, so a reset asserted in the
-            // first cycle would see no falling edge: power both sides up with
-            // rst_ni high (not compared, not traced).
-            model.set_input(rst, 1);
-            model.eval();
-            if let Some(rtl) = rtl.as_mut() {
-                rtl.set(rst, 1);
-                rtl.eval();
-            }
+        model.set_input(rst, 1);
+        model.eval();
+        if let Some(rtl) = rtl.as_mut() {
+            rtl.set(rst, 1);
+            rtl.eval();
         }
         let rank = |kind: SignalKind| {
             [
@@ -137,10 +138,6 @@ impl Lockstep {
     /// The design's signal table.
     pub fn signals(&self) -> &[Signal] {
         &self.signals
-    }
-
-    pub fn has_rtl(&self) -> bool {
-        self.rtl.is_some()
     }
 
     /// Cycles clocked so far.

@@ -35,8 +35,9 @@ impl Signal {
 }
 
 /// A model of a design's RTL that is evaluated like the Verilated model:
-/// set inputs, then `eval` settles combinational logic and applies a rising
-/// edge of `clk_i` (and the asynchronous active-low `rst_ni`).
+/// set inputs, then `eval` settles combinational logic; when `clk_i` rose
+/// since the previous `eval` it first clocks the registers, and a low
+/// `rst_ni` resets them asynchronously.
 pub trait CycleModel {
     /// Every signal the RTL declares, ports first in port order.
     fn signals(&self) -> &[Signal];

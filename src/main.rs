@@ -71,7 +71,7 @@ enum Command {
         #[arg(long, default_value = "out/sc_accuracy")]
         out: PathBuf,
         /// Also name the cheapest source and length whose multiply RMSE is within this budget.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         budget: Option<f64>,
     },
     /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a design's RTL.
@@ -199,6 +199,11 @@ fn execute(command: Command) -> Result<bool> {
         }
         Command::Testbench { file, out, run } => testbench(&file, &out, run),
         Command::ScAccuracy { out, budget } => {
+            if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
+                return Err(Error::Other(format!(
+                    "parameter `budget` = {b} is out of range: allowed a finite RMSE > 0"
+                )));
+            }
             let report = hebb::units::bitstream::accuracy::run_accuracy(&out)?;
             if let Some(budget) = budget {
                 use hebb::units::bitstream::accuracy::Operands;

@@ -132,7 +132,7 @@ impl<L: Logic> NetModel<L> {
         let find = |name: &str| {
             *all.iter()
                 .find(|n| n.name() == name)
-                .expect("every bitstream unit has clk_i and rst_ni")
+                .expect("every unit has clk_i and rst_ni")
         };
         let mut model = NetModel {
             signals: signal_table(&logic),

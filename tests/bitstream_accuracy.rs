@@ -117,7 +117,7 @@ fn run_accuracy_prints_and_writes_json_and_svg() {
     assert!(random_len > 1024 && random_len <= 4096);
     assert_eq!(report.cheapest_for_all(0.0005), Some((kind, random_len)));
     assert_eq!(
-        report.cheapest_for(0.0005),
+        report.cheapest_for_operands(0.0005, Operands::Grid),
         Some((SourceKind::Sobol, grid_len))
     );
 }

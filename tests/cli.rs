@@ -259,6 +259,18 @@ fn outputs_stay_inside_the_output_folder_and_run_lengths_are_bounded() {
     assert!(dir.path().join("tb/v.hex").is_file());
     assert!(!dir.path().join("escaped.hex").exists());
 
+    let out = hebb(
+        &["sc-accuracy", "--budget", "-1", "--out", "acc"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("`budget` = -1 is out of range"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("acc").exists());
+
     let out = hebb(&["run", "--timesteps", "0", "--out", "job"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -160,3 +160,19 @@ fn traces_without_signals_do_not_agree_and_undeclared_codes_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_value_wider_than_its_declaration_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = GOLDEN.replace("b0001 \"", "b10001 \"");
+    let err = diff_files(
+        &write(dir.path(), "g.vcd", GOLDEN),
+        &write(dir.path(), "w.vcd", &wide),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a 5-bit value for TOP.lane.count_q, declared 4 bits wide"),
+        "{err}"
+    );
+}

@@ -66,28 +66,32 @@ fn verilator_install() -> Result<&'static (String, PathBuf)> {
         .map_err(|e| Error::Other(e.clone()))
 }
 
-fn include_args(root: &Path) -> Vec<String> {
-    vec![
-        format!("-I{}", root.join("include").display()),
-        format!("-I{}", root.join("include/vltstd").display()),
-    ]
+/// The g++ arguments every compile shares: optimisation, defines, Verilator's include folders.
+fn cxx_args(root: &Path) -> Vec<String> {
+    let mut args: Vec<String> = CXXFLAGS
+        .iter()
+        .chain(DEFINES)
+        .map(|s| s.to_string())
+        .collect();
+    args.push(format!("-I{}", root.join("include").display()));
+    args.push(format!("-I{}", root.join("include/vltstd").display()));
+    args
+}
+
+/// What a cached build depends on besides its sources: Verilator and the compile flags.
+fn toolchain_key(version: &str) -> String {
+    format!("{version}{DEFINES:?}{CXXFLAGS:?}")
 }
 
 /// The Verilator runtime objects, compiled once per Verilator version.
 fn runtime_objects() -> Result<Vec<PathBuf>> {
     let (version, root) = verilator_install()?;
-    let flags = format!("{DEFINES:?}{CXXFLAGS:?}");
-    let key = cache::key(&[version.as_bytes(), flags.as_bytes()]);
+    let key = cache::key(&[toolchain_key(version).as_bytes()]);
     let dir = cache::entry("verilator-runtime", &key, |scratch| {
         for source in RUNTIME_SOURCES {
             let src = root.join("include").join(source);
             let obj = source.replace(".cpp", ".o");
-            let mut args: Vec<String> = CXXFLAGS
-                .iter()
-                .chain(DEFINES)
-                .map(|s| s.to_string())
-                .collect();
-            args.extend(include_args(root));
+            let mut args = cxx_args(root);
             args.extend(["-c".into(), src.display().to_string(), "-o".into(), obj]);
             run(
                 "g++",
@@ -163,10 +167,8 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
     .render()?
         + "\n";
     let (version, root) = verilator_install()?;
-    let flags = format!("{DEFINES:?}{CXXFLAGS:?}");
     let key = cache::key(&[
-        version.as_bytes(),
-        flags.as_bytes(),
+        toolchain_key(version).as_bytes(),
         rtl.as_bytes(),
         shim.as_bytes(),
     ]);
@@ -208,12 +210,7 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
             .collect();
         fs::write(obj.join("hebb_all.cpp"), all)
             .map_err(|e| Error::io(obj.join("hebb_all.cpp"), e))?;
-        let mut args: Vec<String> = CXXFLAGS
-            .iter()
-            .chain(DEFINES)
-            .map(|s| s.to_string())
-            .collect();
-        args.extend(include_args(root));
+        let mut args = cxx_args(root);
         args.extend([
             "-Iobj".into(),
             "-shared".into(),
@@ -332,7 +329,8 @@ impl VerilatedSim {
 
     /// Starts tracing every signal into a VCD at `path`.
     pub fn open_vcd(&mut self, path: &Path) -> Result<()> {
-        let c_path = CString::new(path.display().to_string())
+        use std::os::unix::ffi::OsStrExt;
+        let c_path = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| Error::Other(format!("path has a NUL byte: {}", path.display())))?;
         // SAFETY: the symbol has this signature; the string outlives the call.
         let status = unsafe {

@@ -32,7 +32,7 @@ impl History {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Divergence {
     pub signal: String,
-    /// In the golden file's time units.
+    /// In the finer of the two files' time units (the report's `timescale`).
     pub time: u128,
     pub expected: String,
     pub actual: String,
@@ -107,8 +107,12 @@ fn fs_per(unit: TimescaleUnit) -> u128 {
     }
 }
 
-fn bits_of(values: &[Value], width: u32) -> String {
+/// The value as `width` bits, MSB first; `None` when it has more bits than its declaration.
+fn bits_of(values: &[Value], width: u32) -> Option<String> {
     let mut s: String = values.iter().map(|v| v.to_string()).collect();
+    if s.len() as u32 > width {
+        return None;
+    }
     if (s.len() as u32) < width {
         // VCD left-extends a short vector with 0, or with x / z when that is its first bit.
         let fill = match s.chars().next() {
@@ -118,7 +122,7 @@ fn bits_of(values: &[Value], width: u32) -> String {
         };
         s = std::iter::repeat_n(fill, width as usize - s.len()).collect::<String>() + &s;
     }
-    s
+    Some(s)
 }
 
 fn read_trace(path: &Path) -> Result<Trace> {
@@ -198,7 +202,16 @@ fn read_trace(path: &Path) -> Result<Trace> {
                 .get_mut(name)
                 .expect("every code names a declared signal");
             let value = match &value {
-                Ok(bits) => bits_of(bits, history.width),
+                Ok(bits) => bits_of(bits, history.width).ok_or_else(|| {
+                    parse_err(
+                        parser.line(),
+                        &format!(
+                            "a {}-bit value for {name}, declared {} bits wide",
+                            bits.len(),
+                            history.width
+                        ),
+                    )
+                })?,
                 Err(text) => text.clone(),
             };
             if history.changes.last().map(|(t, _)| *t) == Some(time) {
@@ -220,7 +233,11 @@ pub fn diff_files(golden: &Path, dut: &Path) -> Result<DiffReport> {
     let g = read_trace(golden)?;
     let d = read_trace(dut)?;
     let mut report = DiffReport {
-        timescale: g.unit_name.clone(),
+        timescale: if d.fs_per_unit < g.fs_per_unit {
+            d.unit_name.clone()
+        } else {
+            g.unit_name.clone()
+        },
         ..DiffReport::default()
     };
     for (name, gh) in &g.signals {
@@ -252,7 +269,7 @@ pub fn diff_files(golden: &Path, dut: &Path) -> Result<DiffReport> {
             if expected != actual {
                 report.divergences.push(Divergence {
                     signal: name.clone(),
-                    time: fs / g.fs_per_unit,
+                    time: fs / g.fs_per_unit.min(d.fs_per_unit),
                     expected: expected.into(),
                     actual: actual.into(),
                 });

@@ -98,7 +98,7 @@ module {{ module }} (
   // (floor of a negative product is -1), so no multiplier is built.
   assign weight_delta   = { {{ "{" }}{{ p }}{(reward_i[{{ r - 1 }}] ^ eligibility_next[{{ t - 1 }}]) & (|reward_i) & (|eligibility_next)}} };
 {%- endif %}
-  assign weight_sum     = { {{ s - w }}'d0, weight_q } + { {{ "{" }}{{ s - p }}{weight_delta[{{ p - 1 }}]}}, weight_delta };
+  assign weight_sum     = { {{ weight_zero_extension }}, weight_q } + { {{ delta_sign_extension }}, weight_delta };
   assign weight_updated = weight_sum[{{ s - 1 }}] ? {{ w_zero }}
                         : (|weight_sum[{{ s - 2 }}:{{ w }}]) ? MAX_WEIGHT
                         : weight_sum[{{ w - 1 }}:0];

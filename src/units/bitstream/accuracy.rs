@@ -326,12 +326,6 @@ fn rands(source: Source, width: u32, len: usize) -> Vec<u64> {
         .take(len)
 }
 
-/// Multiply errors of one source kind at one length.
-pub fn multiply_errors(kind: SourceKind, width: u32, length: usize) -> ErrorStats {
-    let (x, w, _) = kind.sources(width);
-    multiply_errors_from(&rands(x, width, length), &rands(w, width, length), width)
-}
-
 /// splitmix64: the study's fixed pseudo-random vectors.
 fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -506,13 +500,6 @@ impl AccuracyReport {
             .filter(|r| r.multiply(operands).rmse <= budget)
             .min_by_key(|r| r.length)
             .map(|r| (r.source, r.length))
-    }
-
-    /// The cheapest choice on the grid: `cheapest_for_operands(budget,
-    /// Operands::Grid)` (what `hebb sc-accuracy --budget` prints). Random
-    /// operands can need longer streams: see `cheapest_for_all`.
-    pub fn cheapest_for(&self, budget: f64) -> Option<(SourceKind, usize)> {
-        self.cheapest_for_operands(budget, Operands::Grid)
     }
 
     /// The cheapest choice whose multiply RMSE is within `budget` on every

@@ -1,4 +1,5 @@
-//! The cycle model: the lane's RTL registers and nets, bit for bit, one `eval` per clock edge.
+//! The cycle model: the lane's RTL registers and nets, bit for bit, evaluated
+//! like the Verilated model (registers clock when `eval` sees `clk_i` rise).
 //!
 //! Every value is held as the unsigned bit pattern of its net and computed the
 //! way the template computes it (two's complement in fixed widths, saturation

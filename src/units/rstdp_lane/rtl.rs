@@ -33,6 +33,9 @@ struct LaneVerilog {
     max_trace: String,
     min_eligibility: String,
     max_eligibility: String,
+    /// The bits that widen `weight_q` and `weight_delta` to the weight sum.
+    weight_zero_extension: String,
+    delta_sign_extension: String,
     t_zero: String,
     t_one: String,
     w_zero: String,
@@ -61,6 +64,11 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
         max_trace: verilog_literal(t, params.max_trace()),
         min_eligibility: verilog_literal(t, params.min_eligibility() as u64),
         max_eligibility: verilog_literal(t, params.max_eligibility() as u64),
+        weight_zero_extension: verilog_literal(params.weight_sum_bits() - w, 0),
+        delta_sign_extension: replicate(
+            params.weight_sum_bits() - params.product_bits(),
+            &format!("weight_delta[{}]", params.product_bits() - 1),
+        ),
         t_zero: verilog_literal(t, 0),
         t_one: verilog_literal(t, 1),
         w_zero: verilog_literal(w, 0),
@@ -74,4 +82,13 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
 /// `[msb:0]` left-aligned in six columns (the width of `[31:0]`).
 fn port_range(width: u32) -> String {
     format!("{:<6}", format!("[{}:0]", width - 1))
+}
+
+/// `bit` repeated `count` times: the bit itself for one copy, `{count{bit}}` otherwise.
+fn replicate(count: u32, bit: &str) -> String {
+    if count == 1 {
+        bit.to_string()
+    } else {
+        format!("{{{count}{{{bit}}}}}")
+    }
 }
