@@ -15,18 +15,18 @@
 
 module rstdp_lane (
   input  wire        clk_i,
-  input  wire        rst_ni,         // asynchronous, active low
-  input  wire        step_i,         // advance one timestep at this clock
-  input  wire        pre_i,          // presynaptic spike
-  input  wire        post_i,         // postsynaptic spike
-  input  wire [7:0]  reward_i,       // two's complement
-  input  wire        learn_en_i,     // 0 freezes the weight
-  input  wire        load_i,         // start a fresh synapse at this clock
+  input  wire        rst_ni,       // asynchronous, active low
+  input  wire        step_i,       // advance one timestep at this clock
+  input  wire        pre_i,        // presynaptic spike
+  input  wire        post_i,       // postsynaptic spike
+  input  wire [7:0]  reward_i,     // two's complement
+  input  wire        learn_en_i,   // 0 freezes the weight
+  input  wire        load_i,       // start a fresh synapse at this clock
   input  wire [15:0] load_weight_i,
   output wire [15:0] weight_o,
   output wire [11:0] pre_trace_o,
   output wire [11:0] post_trace_o,
-  output wire [11:0] eligibility_o   // two's complement
+  output wire [11:0] eligibility_o // two's complement
 );
 
   localparam [15:0] MAX_WEIGHT      = 16'hffff;
@@ -36,10 +36,10 @@ module rstdp_lane (
   localparam [15:0] RESET_WEIGHT    = 16'h0;
 
   // Synapse state.
-  reg  [15:0] weight_q;
-  reg  [11:0] pre_trace_q;
-  reg  [11:0] post_trace_q;
-  reg  [11:0] eligibility_q;
+  reg [15:0] weight_q;
+  reg [11:0] pre_trace_q;
+  reg [11:0] post_trace_q;
+  reg [11:0] eligibility_q;
 
   // 1. Decay: v - (v >> D); a negative eligibility e decays as e + (|e| >> D),
   //    which is -(m - (m >> D)) with m = -e. m = 2^(T-1) fits T unsigned bits.
@@ -90,10 +90,10 @@ module rstdp_lane (
   assign weight_next    = learn_en_i ? weight_updated : weight_q;
 
   // Register inputs: defaults first; load wins over step.
-  reg  [15:0] weight_d;
-  reg  [11:0] pre_trace_d;
-  reg  [11:0] post_trace_d;
-  reg  [11:0] eligibility_d;
+  reg [15:0] weight_d;
+  reg [11:0] pre_trace_d;
+  reg [11:0] post_trace_d;
+  reg [11:0] eligibility_d;
 
   always @(*) begin
     weight_d      = weight_q;

@@ -10,30 +10,30 @@
 `default_nettype none
 
 module sc_decoder (
-  input  wire        clk_i,
-  input  wire        rst_ni,          // asynchronous, active low
-  input  wire        en_i,            // this cycle's bit belongs to the window
-  input  wire        bit_i,
-  output wire [8:0] count_o,         // ones in the last complete window
-  output wire        valid_o          // high during the cycle after a window ends
+  input  wire       clk_i,
+  input  wire       rst_ni,  // asynchronous, active low
+  input  wire       en_i,    // this cycle's bit belongs to the window
+  input  wire       bit_i,
+  output wire [8:0] count_o, // ones in the last complete window
+  output wire       valid_o  // high during the cycle after a window ends
 );
 
   localparam [7:0] LAST_POSITION = 8'hff;
 
-  reg  [7:0] position_q;
-  reg  [8:0] count_q;
-  reg  [8:0] result_q;
-  reg         valid_q;
+  reg [7:0] position_q;
+  reg [8:0] count_q;
+  reg [8:0] result_q;
+  reg       valid_q;
 
   wire [8:0] count_sum;
-  wire        window_end;
+  wire       window_end;
   assign count_sum  = count_q + {8'd0, bit_i};
   assign window_end = position_q == LAST_POSITION;
 
-  reg  [7:0] position_d;
-  reg  [8:0] count_d;
-  reg  [8:0] result_d;
-  reg         valid_d;
+  reg [7:0] position_d;
+  reg [8:0] count_d;
+  reg [8:0] result_d;
+  reg       valid_d;
 
   always @(*) begin
     position_d = position_q;

@@ -22,25 +22,25 @@ module sc_dot_product (
   input  wire        en_i,            // one stream cycle
   input  wire [31:0] x_i,             // input j at [N*j +: N]
   input  wire        update_weight_i, // load weight_value_i at this clock
-  input  wire [1:0] update_index_i,
-  input  wire [7:0] weight_value_i,
+  input  wire [1:0]  update_index_i,
+  input  wire [7:0]  weight_value_i,
   output wire [10:0] sum_o,           // count of the last complete window
   output wire        valid_o,         // high during the cycle after a window ends
-  output wire [2:0] stream_o         // this cycle's popcount
+  output wire [2:0]  stream_o         // this cycle's popcount
 );
 
   localparam [31:0] RESET_WEIGHTS = 32'hffc08040;
-  localparam [7:0] X_RESET_STATE = 8'h0;
-  localparam [7:0] W_RESET_STATE = 8'h0;
-  localparam [7:0] LAST_POSITION = 8'hff;
+  localparam [7:0]  X_RESET_STATE = 8'h0;
+  localparam [7:0]  W_RESET_STATE = 8'h0;
+  localparam [7:0]  LAST_POSITION = 8'hff;
 
-  reg  [31:0] weights_q;
-  reg  [7:0] x_state_q;
-  reg  [7:0] w_state_q;
-  reg  [7:0] position_q;
-  reg  [10:0] count_q;
-  reg  [10:0] result_q;
-  reg         valid_q;
+  reg [31:0] weights_q;
+  reg [7:0]  x_state_q;
+  reg [7:0]  w_state_q;
+  reg [7:0]  position_q;
+  reg [10:0] count_q;
+  reg [10:0] result_q;
+  reg        valid_q;
 
   // Generator `x`: sobol(dim 1), 8 bits.
   // Sobol: the state is the index counter (natural order); rand is the XOR of
@@ -100,13 +100,13 @@ module sc_dot_product (
   assign count_sum  = count_q + {8'd0, increment};
   assign window_end = position_q == LAST_POSITION;
 
-  reg  [31:0] weights_d;
-  reg  [7:0] x_state_d;
-  reg  [7:0] w_state_d;
-  reg  [7:0] position_d;
-  reg  [10:0] count_d;
-  reg  [10:0] result_d;
-  reg         valid_d;
+  reg [31:0] weights_d;
+  reg [7:0]  x_state_d;
+  reg [7:0]  w_state_d;
+  reg [7:0]  position_d;
+  reg [10:0] count_d;
+  reg [10:0] result_d;
+  reg        valid_d;
 
   always @(*) begin
     weights_d  = weights_q;

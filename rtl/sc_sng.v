@@ -9,17 +9,17 @@
 `default_nettype none
 
 module sc_sng (
-  input  wire        clk_i,
-  input  wire        rst_ni,          // asynchronous, active low
-  input  wire        en_i,            // advance the generator at this clock
-  input  wire [9:0] value_i,         // encodes value_i / 2^N
-  output wire        bit_o,           // rand < value_i, this cycle
-  output wire [9:0] rand_o           // the generator's number, this cycle
+  input  wire       clk_i,
+  input  wire       rst_ni,  // asynchronous, active low
+  input  wire       en_i,    // advance the generator at this clock
+  input  wire [9:0] value_i, // encodes value_i / 2^N
+  output wire       bit_o,   // rand < value_i, this cycle
+  output wire [9:0] rand_o   // the generator's number, this cycle
 );
 
   localparam [9:0] RESET_STATE = 10'h0;
 
-  reg  [9:0] gen_state_q;
+  reg [9:0] gen_state_q;
 
   // Generator `gen`: sobol(dim 1), 10 bits.
   // Sobol: the state is the index counter (natural order); rand is the XOR of
@@ -41,10 +41,10 @@ module sc_sng (
     ^ (gen_state_q[9] ? 10'h1 : 10'h0);
 
   // Comparator encoding.
-  wire        stream_bit;
+  wire stream_bit;
   assign stream_bit = gen_rand < value_i;
 
-  reg  [9:0] gen_state_d;
+  reg [9:0] gen_state_d;
 
   always @(*) begin
     gen_state_d = gen_state_q;

@@ -16,16 +16,16 @@
 `default_nettype none
 
 module sc_stdp (
-  input  wire        clk_i,
-  input  wire        rst_ni,          // asynchronous, active low
-  input  wire        step_i,          // one timestep at this clock
-  input  wire        pre_i,           // presynaptic spike
-  input  wire        post_i,          // postsynaptic spike
+  input  wire       clk_i,
+  input  wire       rst_ni,       // asynchronous, active low
+  input  wire       step_i,       // one timestep at this clock
+  input  wire       pre_i,        // presynaptic spike
+  input  wire       post_i,       // postsynaptic spike
   output wire [7:0] weight_o,
-  output wire        weight_bit_o,    // the weight stream, this cycle
-  output wire        out_o,           // pre_i AND weight bit
-  output wire        ltp_o,           // potentiation at this clock
-  output wire        ltd_o            // depression at this clock
+  output wire       weight_bit_o, // the weight stream, this cycle
+  output wire       out_o,        // pre_i AND weight bit
+  output wire       ltp_o,        // potentiation at this clock
+  output wire       ltd_o         // depression at this clock
 );
 
   localparam [7:0] LTP_THRESHOLD      = 8'h40;
@@ -37,10 +37,10 @@ module sc_stdp (
   localparam [7:0] EVENT_RESET_STATE  = 8'h1;
   localparam [7:0] STREAM_RESET_STATE = 8'h1;
 
-  reg  [7:0] weight_q;
-  reg  [2:0] history_q;         // pre spikes of the previous 3 timesteps, newest in bit 0
-  reg  [7:0] event_state_q;
-  reg  [7:0] stream_state_q;
+  reg [7:0] weight_q;
+  reg [2:0] history_q; // pre spikes of the previous 3 timesteps, newest in bit 0
+  reg [7:0] event_state_q;
+  reg [7:0] stream_state_q;
 
   // Generator `event`: lfsr(primary, seed 0x1), 8 bits.
   // Fibonacci LFSR, XOR feedback from taps 8, 6, 5, 4 (XAPP052 table);
@@ -61,15 +61,15 @@ module sc_stdp (
   assign stream_rand       = stream_state_q;
 
   // Weight stream.
-  wire        weight_bit;
+  wire weight_bit;
   assign weight_bit = stream_rand < weight_q;
 
   // Events.
-  wire        pre_recent;
-  wire        ltp_candidate;
-  wire        ltd_candidate;
-  wire        ltp_fire;
-  wire        ltd_fire;
+  wire pre_recent;
+  wire ltp_candidate;
+  wire ltd_candidate;
+  wire ltp_fire;
+  wire ltd_fire;
   assign pre_recent    = |history_q;
   assign ltp_candidate = post_i & pre_recent;
   assign ltd_candidate = pre_i & ~post_i;
@@ -86,10 +86,10 @@ module sc_stdp (
   assign weight_potentiated = (weight_raised > {1'b0, MAX_WEIGHT}) ? MAX_WEIGHT : weight_raised[7:0];
   assign weight_depressed   = weight_lowered[8] ? MIN_WEIGHT : weight_lowered[7:0];
 
-  reg  [7:0] weight_d;
-  reg  [2:0] history_d;
-  reg  [7:0] event_state_d;
-  reg  [7:0] stream_state_d;
+  reg [7:0] weight_d;
+  reg [2:0] history_d;
+  reg [7:0] event_state_d;
+  reg [7:0] stream_state_d;
 
   always @(*) begin
     weight_d       = weight_q;

@@ -11,22 +11,22 @@
 `default_nettype none
 
 module sc_synapse (
-  input  wire        clk_i,
-  input  wire        rst_ni,          // asynchronous, active low
-  input  wire        en_i,            // advance the weight generator at this clock
-  input  wire        pre_i,           // input stream bit
-  input  wire        update_weight_i, // load weight_value_i at this clock
+  input  wire       clk_i,
+  input  wire       rst_ni,          // asynchronous, active low
+  input  wire       en_i,            // advance the weight generator at this clock
+  input  wire       pre_i,           // input stream bit
+  input  wire       update_weight_i, // load weight_value_i at this clock
   input  wire [9:0] weight_value_i,
-  output wire        post_o,          // pre_i AND weight bit, this cycle
-  output wire        weight_bit_o,    // the weight stream, this cycle
+  output wire       post_o,          // pre_i AND weight bit, this cycle
+  output wire       weight_bit_o,    // the weight stream, this cycle
   output wire [9:0] weight_o
 );
 
   localparam [9:0] RESET_WEIGHT = 10'h200;
   localparam [9:0] RESET_STATE  = 10'h0;
 
-  reg  [9:0] weight_q;
-  reg  [9:0] gen_state_q;
+  reg [9:0] weight_q;
+  reg [9:0] gen_state_q;
 
   // Generator `gen`: sobol(dim 2), 10 bits.
   // Sobol: the state is the index counter (natural order); rand is the XOR of
@@ -48,13 +48,13 @@ module sc_synapse (
     ^ (gen_state_q[9] ? 10'h303 : 10'h0);
 
   // Weight stream and the AND multiplication.
-  wire        weight_bit;
-  wire        post_bit;
+  wire weight_bit;
+  wire post_bit;
   assign weight_bit = gen_rand < weight_q;
   assign post_bit   = pre_i & weight_bit;
 
-  reg  [9:0] weight_d;
-  reg  [9:0] gen_state_d;
+  reg [9:0] weight_d;
+  reg [9:0] gen_state_d;
 
   always @(*) begin
     weight_d    = weight_q;

@@ -12,3 +12,4 @@ pub mod resources;
 pub mod tools;
 pub mod trace;
 pub mod units;
+pub mod verilog;

@@ -19,14 +19,14 @@ module {{ module }} (
   input  wire        step_i,         // advance one timestep at this clock
   input  wire        pre_i,          // presynaptic spike
   input  wire        post_i,         // postsynaptic spike
-  input  wire {{ r_range }} reward_i,       // two's complement
+  input  wire [{{ r - 1 }}:0] reward_i,       // two's complement
   input  wire        learn_en_i,     // 0 freezes the weight
   input  wire        load_i,         // start a fresh synapse at this clock
-  input  wire {{ w_range }} load_weight_i,
-  output wire {{ w_range }} weight_o,
-  output wire {{ t_range }} pre_trace_o,
-  output wire {{ t_range }} post_trace_o,
-  output wire {{ t_range }} eligibility_o   // two's complement
+  input  wire [{{ w - 1 }}:0] load_weight_i,
+  output wire [{{ w - 1 }}:0] weight_o,
+  output wire [{{ t - 1 }}:0] pre_trace_o,
+  output wire [{{ t - 1 }}:0] post_trace_o,
+  output wire [{{ t - 1 }}:0] eligibility_o   // two's complement
 );
 
   localparam [{{ w - 1 }}:0] MAX_WEIGHT      = {{ max_weight }};

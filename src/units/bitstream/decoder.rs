@@ -241,7 +241,7 @@ impl Design for Decoder {
             c_zero: verilog_literal(c, 0),
         }
         .render()?;
-        Ok(text + "\n")
+        Ok(crate::verilog::finish(&text))
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {

@@ -649,7 +649,7 @@ impl Design for DotProduct {
             c_zero: verilog_literal(c, 0),
         }
         .render()?;
-        Ok(text + "\n")
+        Ok(crate::verilog::finish(&text))
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {

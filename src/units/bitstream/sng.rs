@@ -178,7 +178,7 @@ impl Design for Sng {
             generators: vec![GeneratorView::new("gen", p.width, p.source)],
         }
         .render()?;
-        Ok(text + "\n")
+        Ok(crate::verilog::finish(&text))
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {

@@ -541,7 +541,7 @@ impl Design for StochasticStdp {
             h_zero: verilog_literal(h, 0),
         }
         .render()?;
-        Ok(text + "\n")
+        Ok(crate::verilog::finish(&text))
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {

@@ -234,7 +234,7 @@ impl Design for Synapse {
             generators: vec![GeneratorView::new("gen", p.width, p.weight_source)],
         }
         .render()?;
-        Ok(text + "\n")
+        Ok(crate::verilog::finish(&text))
     }
 
     fn cycle_model(&self) -> Box<dyn CycleModel> {

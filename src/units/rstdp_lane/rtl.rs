@@ -22,10 +22,6 @@ struct LaneVerilog {
     /// Width of `weight_sum`.
     s: u32,
     state_bits: u32,
-    /// `[msb:0]` padded to one column width, for aligned port lists.
-    w_range: String,
-    t_range: String,
-    r_range: String,
     decays: bool,
     reset_weight: u64,
     reset_weight_literal: String,
@@ -54,9 +50,6 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
         p: params.product_bits(),
         s: params.weight_sum_bits(),
         state_bits: params.state_bits_per_synapse(),
-        w_range: port_range(w),
-        t_range: port_range(t),
-        r_range: port_range(params.reward_bits()),
         decays: params.decays(),
         reset_weight: params.reset_weight(),
         reset_weight_literal: verilog_literal(w, params.reset_weight()),
@@ -73,15 +66,7 @@ pub fn render(params: &LaneParams, module: &'static str) -> Result<String> {
         t_one: verilog_literal(t, 1),
         w_zero: verilog_literal(w, 0),
     };
-    let mut text = template.render()?;
-    // askama drops the template's final newline; Verilator -Wall wants one.
-    text.push('\n');
-    Ok(text)
-}
-
-/// `[msb:0]` left-aligned in six columns (the width of `[31:0]`).
-fn port_range(width: u32) -> String {
-    format!("{:<6}", format!("[{}:0]", width - 1))
+    Ok(crate::verilog::finish(&template.render()?))
 }
 
 /// `bit` repeated `count` times: the bit itself for one copy, `{count{bit}}` otherwise.

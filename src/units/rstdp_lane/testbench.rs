@@ -131,7 +131,11 @@ pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
         r_zero: verilog_literal(r, 0),
         w_zero: verilog_literal(w, 0),
     }
-    .render()?
-        + "\n";
-    Ok((format!("{MODULE}_tb.v"), tb, hex_name, hex))
+    .render()?;
+    Ok((
+        format!("{MODULE}_tb.v"),
+        crate::verilog::finish(&tb),
+        hex_name,
+        hex,
+    ))
 }
