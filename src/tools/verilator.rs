@@ -142,7 +142,6 @@ fn generated_sources(obj_dir: &Path, module: &str) -> Result<Vec<String>> {
 /// A verilated design, compiled and loaded.
 pub struct VerilatedLibrary {
     library: libloading::Library,
-    pub rtl_path: PathBuf,
     /// The design's signal table: the shim's signal indices.
     pub signals: Vec<Signal>,
 }
@@ -235,11 +234,7 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
         tool: "dlopen".into(),
         message: format!("{}: {e}", so.display()),
     })?;
-    let lib = Arc::new(VerilatedLibrary {
-        library,
-        rtl_path: dir.join(format!("{module}.v")),
-        signals,
-    });
+    let lib = Arc::new(VerilatedLibrary { library, signals });
     loaded.insert(key, lib.clone());
     Ok(lib)
 }
