@@ -64,7 +64,7 @@ __attribute__((visibility("default"))) uint64_t hebb_sim_get(void *handle, uint3
   V{{ module }}___024root *root = static_cast<HebbSim *>(handle)->model->rootp;
   switch (signal) {
 {%- for signal in signals %}
-    case {{ loop.index0 }}: return root->{{ module }}__DOT__{{ signal.name }};
+    case {{ loop.index0 }}: return root->{{ signal.member }};
 {%- endfor %}
     default: return 0;
   }

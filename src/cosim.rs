@@ -4,7 +4,6 @@
 //! Works on any `Design`; a unit's driver (e.g. the lane's) turns its
 //! operations into per-clock input vectors.
 
-use std::fmt;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -14,34 +13,7 @@ use crate::error::{Error, Result};
 use crate::tools::verilator::{self, VerilatedSim};
 use crate::trace::{CLOCK_PERIOD_PS, VcdRecorder};
 
-/// The first disagreement between RTL and cycle model.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mismatch {
-    pub cycle: u64,
-    /// "before the edge" (inputs applied, clock low) or "after the edge".
-    pub phase: &'static str,
-    pub signal: &'static str,
-    pub expected: u64,
-    pub actual: u64,
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "RTL/model mismatch at cycle {} ({}), signal `{}`: expected (cycle model) {:#x} = {}, actual (RTL) {:#x} = {}",
-            self.cycle,
-            self.phase,
-            self.signal,
-            self.expected,
-            self.expected,
-            self.actual,
-            self.actual
-        )
-    }
-}
-
-impl std::error::Error for Mismatch {}
+pub use crate::mismatch::Mismatch;
 
 /// A clocked simulation of a design: always its cycle model, and the
 /// Verilated RTL beside it when co-simulating. Signals are addressed by their
@@ -74,11 +46,13 @@ impl Lockstep {
     }
 
     fn build(design: &dyn Design, mut rtl: Option<VerilatedSim>) -> Result<Self> {
-        let signals = design.signals();
-        let model = design.cycle_model();
-        if model.signals() != signals.as_slice() {
+        let model = design.cycle_model()?;
+        let signals = model.signals().to_vec();
+        if let Some(rtl) = rtl.as_ref()
+            && rtl.signals() != signals.as_slice()
+        {
             return Err(Error::Other(format!(
-                "the cycle model of {} does not list the design's signal table",
+                "the Verilated model of {} does not list the design's net table",
                 design.top_module()
             )));
         }
@@ -124,6 +98,7 @@ impl Lockstep {
 
     /// Records the cycle model into `golden` and (when present) the RTL into `dut`, from now on.
     pub fn record_vcds(&mut self, module: &str, golden: &Path, dut: Option<&Path>) -> Result<()> {
+        // Verilator names the top scope after the top module.
         let file = File::create(golden).map_err(|e| Error::io(golden, e))?;
         self.golden_vcd = Some(
             VcdRecorder::new(BufWriter::new(file), module, self.model.signals())
@@ -158,7 +133,7 @@ impl Lockstep {
     pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
         let start = self.cycle * CLOCK_PERIOD_PS;
         for (i, signal) in self.signals.iter().enumerate() {
-            if signal.kind == SignalKind::Input {
+            if signal.is_input() {
                 let value = if i == self.clk { 0 } else { inputs[i] };
                 self.model.set_input(i, value);
                 if let Some(rtl) = self.rtl.as_mut() {
@@ -196,7 +171,7 @@ impl Lockstep {
             (expected != actual).then_some(Mismatch {
                 cycle: self.cycle,
                 phase,
-                signal: self.signals[i].name,
+                signal: self.signals[i].name.clone(),
                 expected,
                 actual,
             })
@@ -214,5 +189,39 @@ impl Lockstep {
         }
         drop(self.rtl.take());
         Ok(())
+    }
+}
+
+/// Port vectors for `Lockstep::clock`, built by port name.
+#[derive(Debug, Clone)]
+pub struct PortVector {
+    names: Vec<String>,
+    values: Vec<u64>,
+}
+
+impl PortVector {
+    /// All inputs zero except `rst_ni` = 1. `ports` are the design's ports,
+    /// which lead its net table.
+    pub fn new(ports: &[Signal]) -> Self {
+        let names: Vec<String> = ports.iter().map(|p| p.name.clone()).collect();
+        let values = names.iter().map(|n| u64::from(n == "rst_ni")).collect();
+        PortVector { names, values }
+    }
+
+    pub fn index(&self, name: &str) -> usize {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("no port `{name}`"))
+    }
+
+    pub fn set(&mut self, name: &str, value: u64) -> &mut Self {
+        let i = self.index(name);
+        self.values[i] = value;
+        self
+    }
+
+    pub fn values(&self) -> &[u64] {
+        &self.values
     }
 }

@@ -1,8 +1,13 @@
-//! What every generated design offers the rest of hebb: a named signal table,
-//! rendered RTL and a cycle model. The co-simulation harness, the VCD writer,
-//! the lint/synthesis gates and the CLI work on this interface, never on one unit.
+//! What every generated design offers the rest of hebb. A design is a
+//! validated parameter set that yields one description (`crate::hdl`); the
+//! Verilog, the cycle model, the net table and the structural estimate all
+//! derive from that description, so the co-simulation harness, the VCD
+//! writer, the lint/synthesis gates and the CLI work on any design.
+
+use std::sync::Arc;
 
 use crate::error::Result;
+use crate::hdl::{Compiled, CompiledModel, Module};
 use crate::resources::{Resources, Target};
 
 /// Where a signal sits in the RTL.
@@ -14,23 +19,41 @@ pub enum SignalKind {
     Output,
     /// A sized `localparam` (Verilator traces them, so the cycle model does too).
     Constant,
-    /// A flip-flop output (`_q`).
+    /// A flip-flop output (`_q`), or a memory's registered read data.
     Register,
     /// A combinational net (`wire`, or `reg` assigned in `always @(*)`).
     Comb,
 }
 
-/// One named net of a design: the same name in the RTL, in the cycle model and in both VCDs.
+/// One named net of a design: the same name in the RTL, in the cycle model
+/// and in both VCDs. Nets of instances carry their instance path
+/// (`lane_a.weight_q`); the top module's nets have none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signal {
-    pub name: &'static str,
+    pub name: String,
     pub width: u32,
     pub kind: SignalKind,
 }
 
 impl Signal {
+    /// A port of the top module (the ones a testbench drives and reads).
     pub fn is_port(&self) -> bool {
-        matches!(self.kind, SignalKind::Input | SignalKind::Output)
+        matches!(self.kind, SignalKind::Input | SignalKind::Output) && !self.name.contains('.')
+    }
+
+    /// An input port of the top module.
+    pub fn is_input(&self) -> bool {
+        self.kind == SignalKind::Input && !self.name.contains('.')
+    }
+
+    /// The instance path (`a.b` for `a.b.net`), empty at the top.
+    pub fn scope(&self) -> &str {
+        self.name.rsplit_once('.').map_or("", |(scope, _)| scope)
+    }
+
+    /// The net's own name, without its instance path.
+    pub fn local_name(&self) -> &str {
+        self.name.rsplit_once('.').map_or(&self.name, |(_, n)| n)
     }
 }
 
@@ -39,7 +62,7 @@ impl Signal {
 /// since the previous `eval` it first clocks the registers, and a low
 /// `rst_ni` resets them asynchronously.
 pub trait CycleModel {
-    /// Every signal the RTL declares, ports first in port order.
+    /// Every signal of the net table, top ports first in port order.
     fn signals(&self) -> &[Signal];
     /// Sets the input at `index` of `signals()`; bits above its width are ignored.
     fn set_input(&mut self, index: usize, value: u64);
@@ -48,29 +71,102 @@ pub trait CycleModel {
     fn value(&self, index: usize) -> u64;
 }
 
+/// One Verilog file of a design: a module, named after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RtlFile {
+    pub module: String,
+    pub text: String,
+}
+
+impl RtlFile {
+    pub fn file_name(&self) -> String {
+        format!("{}.v", self.module)
+    }
+}
+
 /// A unit or composition of units that hebb can render and simulate.
 pub trait Design {
-    /// Name of the top Verilog module (also the VCD scope under `TOP`).
-    fn top_module(&self) -> &'static str;
     /// One line naming the design and its parameters, for headers and reports.
     fn describe(&self) -> String;
-    /// The synthesizable Verilog-2005 of the design, byte-identical for identical parameters.
-    fn render_rtl(&self) -> Result<String>;
-    fn cycle_model(&self) -> Box<dyn CycleModel>;
-    /// The signal table, as `cycle_model().signals()` returns it.
-    fn signals(&self) -> Vec<Signal>;
-    /// A structural estimate of the resources on `target`, from parameters
-    /// alone; by default read off the net table (units with a datapath model
-    /// of their own override it).
-    fn estimate(&self, target: Target) -> Resources {
-        crate::resources::estimate_from_nets(&self.signals(), target)
-    }
+    /// Name of the top Verilog module (unique per parameter set).
+    fn top_module(&self) -> String;
+    /// The description of the top module, its instances hanging under it.
+    fn module(&self) -> Result<Arc<Module>>;
     /// How `estimate` counts, for the resource report.
     fn estimate_method(&self) -> &'static str {
-        "net table: flip-flops are the register bits; LUTs and carries scale with the combinational net bits (rough: within about 60 % of Yosys)"
+        "per-operator count of the description (adders, comparators, multiplexers, logic, products, registers, memories) priced per target"
     }
-    fn ports(&self) -> Vec<Signal> {
-        self.signals().into_iter().filter(Signal::is_port).collect()
+
+    /// The Verilog-2005 of every module of the design, children first, byte-identical for identical parameters.
+    fn render_rtl(&self) -> Result<Vec<RtlFile>> {
+        self.module()?
+            .hierarchy()
+            .iter()
+            .map(|m| {
+                Ok(RtlFile {
+                    module: m.name.clone(),
+                    text: crate::hdl::verilog::render(m)?,
+                })
+            })
+            .collect()
+    }
+    /// The Verilog of the top module alone.
+    fn render_top(&self) -> Result<String> {
+        crate::hdl::verilog::render(self.module()?.as_ref())
+    }
+    /// The description compiled for simulation.
+    fn compile(&self) -> Result<Arc<Compiled>> {
+        Compiled::new(&self.module()?)
+    }
+    fn cycle_model(&self) -> Result<Box<dyn CycleModel>> {
+        Ok(Box::new(CompiledModel::new(self.compile()?)))
+    }
+    /// The net table: every net of every level, top ports first.
+    fn signals(&self) -> Result<Vec<Signal>> {
+        Ok(self.compile()?.signals().to_vec())
+    }
+    fn ports(&self) -> Result<Vec<Signal>> {
+        Ok(self.signals()?.into_iter().filter(Signal::is_port).collect())
+    }
+    /// The structural estimate on `target`, from the description.
+    fn estimate(&self, target: Target) -> Result<Resources> {
+        Ok(crate::hdl::estimate::OperatorCount::of(self.module()?.as_ref()).resources(target))
+    }
+}
+
+/// A design under another top-module name (`--module-name`).
+pub struct Renamed<D> {
+    pub design: D,
+    pub name: String,
+}
+
+impl<D: Design> Design for Renamed<D> {
+    fn describe(&self) -> String {
+        self.design.describe()
+    }
+    fn top_module(&self) -> String {
+        self.name.clone()
+    }
+    fn module(&self) -> Result<Arc<Module>> {
+        Ok(Arc::new(self.design.module()?.renamed(&self.name)))
+    }
+    fn estimate_method(&self) -> &'static str {
+        self.design.estimate_method()
+    }
+}
+
+impl Design for Box<dyn Design> {
+    fn describe(&self) -> String {
+        self.as_ref().describe()
+    }
+    fn top_module(&self) -> String {
+        self.as_ref().top_module()
+    }
+    fn module(&self) -> Result<Arc<Module>> {
+        self.as_ref().module()
+    }
+    fn estimate_method(&self) -> &'static str {
+        self.as_ref().estimate_method()
     }
 }
 

@@ -51,6 +51,12 @@ pub enum Error {
     Template(#[from] askama::Error),
     #[error("external tool `{tool}` {message}")]
     Tool { tool: String, message: String },
+    /// A unit's description is malformed (a bug in the unit, or an edited description).
+    #[error(transparent)]
+    Description(#[from] crate::hdl::DescriptionError),
+    /// RTL and cycle model disagree.
+    #[error("{0}")]
+    Mismatch(#[from] crate::mismatch::Mismatch),
     #[error("{0}")]
     Other(String),
 }

@@ -14,8 +14,11 @@ use crate::trace::{DiffReport, diff_files};
 
 /// The files `generate` writes, relative to its output folder.
 pub fn rendered_files(design: &dyn Design) -> Result<Vec<(String, String)>> {
-    let module = design.top_module();
-    let mut files = vec![(format!("rtl/{module}.v"), design.render_rtl()?)];
+    let mut files: Vec<(String, String)> = design
+        .render_rtl()?
+        .into_iter()
+        .map(|f| (format!("rtl/{}", f.file_name()), f.text))
+        .collect();
     for (name, text) in crate::constraints::render(design, crate::constraints::DEFAULT_PERIOD_NS)? {
         files.push((format!("constraints/{name}"), text));
     }
@@ -31,12 +34,12 @@ pub fn resource_report(design: &dyn Design, synthesize: bool) -> Result<Resource
         } else {
             None
         };
-        targets.push(TargetResources::new(target, design.estimate(target), yosys));
+        targets.push(TargetResources::new(target, design.estimate(target)?, yosys));
     }
     Ok(ResourceReport {
         schema: "hebb-resources/1",
         design: design.describe(),
-        top_module: design.top_module().into(),
+        top_module: design.top_module(),
         estimate_method: design.estimate_method(),
         targets,
     })
@@ -106,7 +109,7 @@ pub fn main_job(
     let golden_vcd = sim_dir.join("golden.vcd");
     let rtl_vcd = sim_dir.join("rtl.vcd");
     let mut sim = Lockstep::with_rtl(design)?;
-    sim.record_vcds(design.top_module(), &golden_vcd, Some(&rtl_vcd))?;
+    sim.record_vcds(&design.top_module(), &golden_vcd, Some(&rtl_vcd))?;
     for inputs in stimulus {
         sim.clock(inputs).map_err(|m| {
             Error::Other(format!(
@@ -121,7 +124,7 @@ pub fn main_job(
     Ok(MainJobSummary {
         design: design.describe(),
         cycles,
-        nets: design.signals().len(),
+        nets: design.signals()?.len(),
         files,
         golden_vcd,
         rtl_vcd,

@@ -315,7 +315,7 @@ fn testbench(path: &std::path::Path, out: &std::path::Path, run: bool) -> Result
     let (tb_name, tb, hex_name, hex) = hebb::units::rstdp_lane::testbench::render(&file)?;
     let rtl_name = format!("{}.v", lane.top_module());
     let files = vec![
-        (rtl_name.clone(), lane.render_rtl()?),
+        (rtl_name.clone(), lane.render_top()?),
         (tb_name.clone(), tb),
         (hex_name.clone(), hex),
     ];

@@ -32,41 +32,37 @@ fn gate_error(tool: &str, design: &dyn Design, findings: &str) -> Error {
     }
 }
 
-/// Writes the design's RTL as `<module>.v` in a fresh scratch folder.
-fn scratch_rtl(design: &dyn Design) -> Result<(tempfile::TempDir, String)> {
+/// Writes the design's modules as `<module>.v` files in a fresh scratch
+/// folder; returns the folder and the file names, children first.
+fn scratch_rtl(design: &dyn Design) -> Result<(tempfile::TempDir, Vec<String>)> {
     let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let file = format!("{}.v", design.top_module());
-    let rtl = design.render_rtl()?;
-    fs::write(dir.path().join(&file), rtl).map_err(|e| Error::io(dir.path().join(&file), e))?;
-    Ok((dir, file))
+    let mut names = Vec::new();
+    for file in design.render_rtl()? {
+        let name = file.file_name();
+        fs::write(dir.path().join(&name), &file.text)
+            .map_err(|e| Error::io(dir.path().join(&name), e))?;
+        names.push(name);
+    }
+    Ok((dir, names))
 }
 
 /// `verilator --lint-only -Wall`: any warning fails.
 pub fn verilator_lint(design: &dyn Design) -> Result<()> {
-    let (dir, file) = scratch_rtl(design)?;
-    run(
-        "verilator",
-        &[
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            design.top_module(),
-            &file,
-        ],
-        dir.path(),
-    )
+    let (dir, files) = scratch_rtl(design)?;
+    let top = design.top_module();
+    let mut args = vec!["--lint-only", "-Wall", "--top-module", &top];
+    args.extend(files.iter().map(String::as_str));
+    run("verilator", &args, dir.path())
     .map_err(|e| gate_error("verilator --lint-only -Wall", design, &e.to_string()))?;
     Ok(())
 }
 
 /// `iverilog -g2005 -Wall`: the RTL parses as plain Verilog-2005, without warnings.
 pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
-    let (dir, file) = scratch_rtl(design)?;
-    let out = run(
-        "iverilog",
-        &["-g2005", "-Wall", "-o", "/dev/null", &file],
-        dir.path(),
-    )
+    let (dir, files) = scratch_rtl(design)?;
+    let mut args = vec!["-g2005", "-Wall", "-o", "/dev/null"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run("iverilog", &args, dir.path())
     .map_err(|e| gate_error("iverilog -g2005", design, &e.to_string()))?;
     let text =
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
@@ -78,9 +74,16 @@ pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
 
 /// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
 pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
-    let (dir, file) = scratch_rtl(design)?;
+    let (dir, files) = scratch_rtl(design)?;
+    // synth_ice40 flattens by default; synth_xilinx is asked to, so `stat`
+    // counts the whole design in one table.
+    let flatten = match target {
+        Target::Ice40 => "",
+        Target::Xilinx7 => " -flatten",
+    };
     let script = format!(
-        "read_verilog {file}; {} -top {}; tee -o stat.txt stat",
+        "read_verilog {}; {}{flatten} -top {}; tee -o stat.txt stat",
+        files.join(" "),
         target.yosys_command(),
         design.top_module()
     );

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use askama::Template;
 
 use super::{cache, run};
-use crate::design::{Design, Signal, SignalKind, mask};
+use crate::design::{Design, Signal, mask};
 use crate::error::{Error, Result};
 
 const RUNTIME_SOURCES: &[&str] = &[
@@ -38,16 +38,18 @@ const CXXFLAGS: &[&str] = &[
 ];
 
 struct ShimSignal {
-    name: &'static str,
+    name: String,
+    /// The member of Verilator's root class: `<top>__DOT__<inst>__DOT__<net>`.
+    member: String,
     width: u32,
     is_input: bool,
 }
 
 #[derive(Template)]
 #[template(path = "verilator_shim.cpp")]
-struct Shim {
+struct Shim<'a> {
     version: &'static str,
-    module: &'static str,
+    module: &'a str,
     signals: Vec<ShimSignal>,
 }
 
@@ -150,27 +152,30 @@ pub struct VerilatedLibrary {
 pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
     let rtl = design.render_rtl()?;
     let module = design.top_module();
-    let signals = design.signals();
+    let signals = design.signals()?;
     let shim = Shim {
         version: env!("CARGO_PKG_VERSION"),
-        module,
+        module: &module,
         signals: signals
             .iter()
             .map(|p| ShimSignal {
-                name: p.name,
+                name: p.name.clone(),
+                member: format!("{module}__DOT__{}", p.name.replace('.', "__DOT__")),
                 width: p.width,
-                is_input: p.kind == SignalKind::Input,
+                is_input: p.is_input(),
             })
             .collect(),
     }
     .render()?
         + "\n";
     let (version, root) = verilator_install()?;
-    let key = cache::key(&[
-        toolchain_key(version).as_bytes(),
-        rtl.as_bytes(),
-        shim.as_bytes(),
-    ]);
+    let toolchain = toolchain_key(version);
+    let mut parts: Vec<&[u8]> = vec![toolchain.as_bytes(), shim.as_bytes()];
+    for file in &rtl {
+        parts.push(file.module.as_bytes());
+        parts.push(file.text.as_bytes());
+    }
+    let key = cache::key(&parts);
 
     static LOADED: OnceLock<Mutex<HashMap<String, Arc<VerilatedLibrary>>>> = OnceLock::new();
     let loaded = LOADED.get_or_init(Default::default);
@@ -182,28 +187,28 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
 
     let runtime = runtime_objects()?;
     let dir = cache::entry("verilated", &key, |scratch| {
-        let rtl_file = format!("{module}.v");
-        fs::write(scratch.join(&rtl_file), &rtl)
-            .map_err(|e| Error::io(scratch.join(&rtl_file), e))?;
+        let mut rtl_files = Vec::new();
+        for file in &rtl {
+            let name = file.file_name();
+            fs::write(scratch.join(&name), &file.text).map_err(|e| Error::io(scratch.join(&name), e))?;
+            rtl_files.push(name);
+        }
         fs::write(scratch.join("shim.cpp"), &shim)
             .map_err(|e| Error::io(scratch.join("shim.cpp"), e))?;
-        run(
-            "verilator",
-            &[
-                "--cc",
-                "--trace",
-                // Every net readable from the shim, so lockstep compares all of them.
-                "--public-flat-rw",
-                "--Mdir",
-                "obj",
-                "--top-module",
-                module,
-                &rtl_file,
-            ],
-            scratch,
-        )?;
+        let mut args = vec![
+            "--cc",
+            "--trace",
+            // Every net readable from the shim, so lockstep compares all of them.
+            "--public-flat-rw",
+            "--Mdir",
+            "obj",
+            "--top-module",
+            &module,
+        ];
+        args.extend(rtl_files.iter().map(String::as_str));
+        run("verilator", &args, scratch)?;
         let obj = scratch.join("obj");
-        let all: String = generated_sources(&obj, module)?
+        let all: String = generated_sources(&obj, &module)?
             .iter()
             .map(|s| format!("#include \"{s}\"\n"))
             .collect();

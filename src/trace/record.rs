@@ -1,12 +1,13 @@
 //! Writes a design's signals as a VCD with Verilator's layout: scope `TOP`
-//! holds the ports, scope `TOP.<module>` holds every signal, 1 ps timescale,
+//! holds the ports, scope `TOP.<module>` every net of the top module and
+//! `TOP.<module>.<instance>...` those of each instance, 1 ps timescale,
 //! only changed values after the first dump.
 
 use std::io::Write;
 
 use vcd::{IdCode, ReferenceIndex, TimescaleUnit, Value, VarType};
 
-use crate::design::{Signal, SignalKind};
+use crate::design::Signal;
 
 pub struct VcdRecorder<W: Write> {
     writer: vcd::Writer<W>,
@@ -28,16 +29,35 @@ impl<W: Write> VcdRecorder<W> {
         writer.add_module("TOP")?;
         for (i, s) in signals.iter().enumerate().filter(|(_, s)| s.is_port()) {
             ids[i] = next;
-            writer.var_def(VarType::Wire, s.width, next, s.name, index(s))?;
+            writer.var_def(VarType::Wire, s.width, next, &s.name, index(s))?;
             next = next.next();
         }
         writer.add_module(module)?;
+        // The table lists each instance's nets together, parents before
+        // children (depth first), so scopes open and close as a stack.
+        let mut open: Vec<&str> = Vec::new();
         for (i, s) in signals.iter().enumerate() {
-            if s.kind != SignalKind::Input && s.kind != SignalKind::Output {
+            let scope: Vec<&str> = match s.scope() {
+                "" => Vec::new(),
+                path => path.split('.').collect(),
+            };
+            let common = open.iter().zip(&scope).take_while(|(a, b)| a == b).count();
+            while open.len() > common {
+                writer.upscope()?;
+                open.pop();
+            }
+            for part in &scope[common..] {
+                writer.add_module(part)?;
+                open.push(part);
+            }
+            if !s.is_port() {
                 ids[i] = next;
                 next = next.next();
             }
-            writer.var_def(VarType::Wire, s.width, ids[i], s.name, index(s))?;
+            writer.var_def(VarType::Wire, s.width, ids[i], s.local_name(), index(s))?;
+        }
+        for _ in open {
+            writer.upscope()?;
         }
         writer.upscope()?;
         writer.upscope()?;

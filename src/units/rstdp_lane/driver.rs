@@ -6,7 +6,6 @@ use crate::design::Design;
 use crate::error::Result;
 
 use super::RstdpLane;
-use super::nets::Net;
 use super::params::LaneParams;
 use super::step::{LaneState, StepInputs};
 
@@ -49,20 +48,46 @@ impl LaneCycle {
         }
     }
 
-    /// Values of all ports, indexed like the design's port list (outputs 0).
-    pub fn port_values(&self) -> [u64; Net::EligibilityO as usize + 1] {
-        let mut v = [0u64; Net::EligibilityO as usize + 1];
-        v[Net::RstNi as usize] = self.rst_n.into();
-        v[Net::StepI as usize] = self.step.into();
-        v[Net::PreI as usize] = self.pre.into();
-        v[Net::PostI as usize] = self.post.into();
-        v[Net::RewardI as usize] = self.reward as u64;
-        v[Net::LearnEnI as usize] = self.learn_en.into();
-        v[Net::LoadI as usize] = self.load.into();
-        v[Net::LoadWeightI as usize] = self.load_weight;
-        v
+    /// Values of all ports, indexed like `PORTS` (outputs 0).
+    pub fn port_values(&self) -> [u64; PORTS.len()] {
+        [
+            0,
+            self.rst_n.into(),
+            self.step.into(),
+            self.pre.into(),
+            self.post.into(),
+            self.reward as u64,
+            self.learn_en.into(),
+            self.load.into(),
+            self.load_weight,
+            0,
+            0,
+            0,
+            0,
+        ]
     }
 }
+
+/// The lane's ports in port order, as the description declares them.
+pub const PORTS: [&str; 13] = [
+    "clk_i",
+    "rst_ni",
+    "step_i",
+    "pre_i",
+    "post_i",
+    "reward_i",
+    "learn_en_i",
+    "load_i",
+    "load_weight_i",
+    "weight_o",
+    "pre_trace_o",
+    "post_trace_o",
+    "eligibility_o",
+];
+const WEIGHT_O: usize = 9;
+const PRE_TRACE_O: usize = 10;
+const POST_TRACE_O: usize = 11;
+const ELIGIBILITY_O: usize = 12;
 
 pub struct LaneDriver {
     params: LaneParams,
@@ -83,13 +108,25 @@ impl LaneDriver {
         } else {
             Lockstep::model_only(design)?
         };
+        let ports: Vec<&str> = sim
+            .signals()
+            .iter()
+            .filter(|s| s.is_port())
+            .map(|s| s.name.as_str())
+            .collect();
+        if ports != PORTS {
+            return Err(crate::error::Error::Other(format!(
+                "{} does not have the lane's ports {PORTS:?}",
+                design.top_module()
+            )));
+        }
         let mut driver = LaneDriver { params, sim };
         driver
             .apply(&LaneCycle {
                 rst_n: false,
                 ..LaneCycle::IDLE
             })
-            .map_err(|m| crate::error::Error::Other(m.to_string()))?;
+            .map_err(crate::error::Error::Mismatch)?;
         Ok(driver)
     }
 
@@ -130,10 +167,10 @@ impl LaneDriver {
     pub fn state(&self) -> LaneState {
         let t = self.params.trace_bits();
         LaneState {
-            weight: self.sim.value(Net::WeightO as usize),
-            pre_trace: self.sim.value(Net::PreTraceO as usize),
-            post_trace: self.sim.value(Net::PostTraceO as usize),
-            eligibility: crate::design::sign_extend(self.sim.value(Net::EligibilityO as usize), t),
+            weight: self.sim.value(WEIGHT_O),
+            pre_trace: self.sim.value(PRE_TRACE_O),
+            post_trace: self.sim.value(POST_TRACE_O),
+            eligibility: crate::design::sign_extend(self.sim.value(ELIGIBILITY_O), t),
         }
     }
 }

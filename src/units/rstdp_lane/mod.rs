@@ -1,27 +1,28 @@
-//! The online O(1) reward-modulated STDP lane (SPEC §1): parameters, step
-//! model, cycle model, named nets and RTL, all from one `LaneParams`.
+//! The online O(1) reward-modulated STDP lane (docs/spec.md section 1):
+//! parameters, the hand-written step model, the net-level description (the
+//! one source of RTL, cycle model, net table and estimate), and the lane's
+//! own tooling: a driver, the built-in stimulus, reference vectors and a
+//! self-checking Verilog testbench.
 
-pub mod cycle;
+pub mod describe;
 pub mod driver;
-pub mod nets;
 pub mod params;
-pub mod resources;
-pub mod rtl;
 pub mod step;
 pub mod stimulus;
 pub mod testbench;
 pub mod vectors;
 
-use crate::design::{CycleModel, Design, Signal};
-use crate::error::Result;
-use crate::resources::{Resources, Target};
+use std::sync::Arc;
 
-pub use cycle::LaneCycleModel;
+use crate::design::Design;
+use crate::error::Result;
+use crate::hdl::Module;
+
 pub use params::{LaneParams, RawLaneParams};
 pub use step::{LaneState, StepInputs, StepModel};
 
-/// The Verilog module name of a lane.
-pub const MODULE: &str = "rstdp_lane";
+/// The unit's name: the prefix of its module names and its `--unit` key.
+pub const UNIT: &str = "rstdp_lane";
 
 /// A lane as a design: what the harness, the gates and the CLI see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,10 +37,6 @@ impl RstdpLane {
 }
 
 impl Design for RstdpLane {
-    fn top_module(&self) -> &'static str {
-        MODULE
-    }
-
     fn describe(&self) -> String {
         let p = &self.params;
         format!(
@@ -53,23 +50,64 @@ impl Design for RstdpLane {
         )
     }
 
-    fn render_rtl(&self) -> Result<String> {
-        rtl::render(&self.params, MODULE)
+    /// `rstdp_lane_w16_t12_r8_l4_d4`, with `_rw<n>` when the reset weight is not 0.
+    fn top_module(&self) -> String {
+        let p = &self.params;
+        let mut name = format!(
+            "{UNIT}_w{}_t{}_r{}_l{}_d{}",
+            p.weight_bits(),
+            p.trace_bits(),
+            p.reward_bits(),
+            p.learning_shift(),
+            p.trace_decay_shift()
+        );
+        if p.reset_weight() != 0 {
+            name += &format!("_rw{}", p.reset_weight());
+        }
+        name
     }
 
-    fn cycle_model(&self) -> Box<dyn CycleModel> {
-        Box::new(LaneCycleModel::for_params(self.params))
-    }
-
-    fn signals(&self) -> Vec<Signal> {
-        crate::netlist::signal_table(&cycle::LaneLogic(self.params))
-    }
-
-    fn estimate(&self, target: Target) -> Resources {
-        resources::estimate(&self.params, target)
-    }
-
-    fn estimate_method(&self) -> &'static str {
-        "structural count of the lane datapath, costs fitted to Yosys 0.23 (examples/calibrate_lane.rs; within 10 % for mid-size lanes)"
+    fn module(&self) -> Result<Arc<Module>> {
+        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
     }
 }
+
+/// The lane in the unit registry.
+pub static KIND: crate::units::Unit<RawLaneParams> = crate::units::Unit {
+    name: UNIT,
+    summary: "online O(1) reward-modulated STDP synapse (docs/spec.md section 1)",
+    keys: &[
+        crate::units::ParamKey {
+            key: "weight_bits",
+            allowed: "1..=32",
+            meaning: "W: weight bits",
+        },
+        crate::units::ParamKey {
+            key: "trace_bits",
+            allowed: "2..=30",
+            meaning: "T: trace and eligibility bits",
+        },
+        crate::units::ParamKey {
+            key: "reward_bits",
+            allowed: "1..=30",
+            meaning: "R: reward bits (two's complement)",
+        },
+        crate::units::ParamKey {
+            key: "learning_shift",
+            allowed: "0..=60",
+            meaning: "L: dw = (r * e) >> L",
+        },
+        crate::units::ParamKey {
+            key: "trace_decay_shift",
+            allowed: "0..=30",
+            meaning: "D: v -= v >> D per timestep (0 = no decay)",
+        },
+        crate::units::ParamKey {
+            key: "reset_weight",
+            allowed: "0..=2^W-1",
+            meaning: "weight loaded at reset",
+        },
+    ],
+    build: |raw| Ok(Box::new(RstdpLane::new(LaneParams::try_from(raw)?))),
+    raw: std::marker::PhantomData,
+};

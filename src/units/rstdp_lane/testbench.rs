@@ -7,7 +7,8 @@ use askama::Template;
 use crate::design::verilog_literal;
 use crate::error::Result;
 
-use super::MODULE;
+use super::RstdpLane;
+use crate::design::Design;
 use super::params::LaneParams;
 use super::vectors::VectorFile;
 
@@ -15,7 +16,7 @@ use super::vectors::VectorFile;
 #[template(path = "rstdp_lane/rstdp_lane_tb.v")]
 struct LaneTestbench<'a> {
     version: &'static str,
-    module: &'static str,
+    module: &'a str,
     source: &'a str,
     hex_name: &'a str,
     w: u32,
@@ -38,6 +39,7 @@ fn payload_bits(p: &LaneParams) -> u32 {
 /// `(testbench file name, testbench, hex file name, hex)` for `file`.
 pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
     let p = &file.params;
+    let module = RstdpLane::new(*p).top_module();
     let payload = payload_bits(p);
     let entry_bits = payload.div_ceil(4) * 4;
     // Names come from the input file, never from its contents, and are reduced
@@ -117,7 +119,7 @@ pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
         .unwrap_or_default();
     let tb = LaneTestbench {
         version: env!("CARGO_PKG_VERSION"),
-        module: MODULE,
+        module: &module,
         source: &source,
         hex_name: &hex_name,
         w,
@@ -133,7 +135,7 @@ pub fn render(file: &VectorFile) -> Result<(String, String, String, String)> {
     }
     .render()?;
     Ok((
-        format!("{MODULE}_tb.v"),
+        format!("{module}_tb.v"),
         crate::verilog::finish(&tb),
         hex_name,
         hex,

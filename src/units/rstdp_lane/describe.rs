@@ -1,0 +1,213 @@
+//! The lane's net-level description: the one source of its Verilog, its
+//! cycle model, its net table and its resource estimate. The rule it
+//! implements is docs/spec.md section 1; the step model (`step.rs`) states the
+//! same rule independently and the tests hold the two equal.
+
+use crate::design::mask;
+use crate::hdl::{Expr, Module, ModuleBuilder, Statement, lit, mux, zero};
+
+use super::params::LaneParams;
+
+/// The description of a lane with these parameters, as module `name`.
+pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::DescriptionError> {
+    let (w, t, r) = (p.weight_bits(), p.trace_bits(), p.reward_bits());
+    let (l, d) = (p.learning_shift(), p.trace_decay_shift());
+    let (product_bits, sum_bits) = (p.product_bits(), p.weight_sum_bits());
+    let mut m = ModuleBuilder::new(
+        name,
+        vec![
+            "the R-STDP lane description (docs/spec.md section 1)".into(),
+            format!("  weight_bits W = {w}, trace_bits T = {t}, reward_bits R = {r},"),
+            format!(
+                "  learning_shift L = {l}, trace_decay_shift D = {d}, reset_weight = {}",
+                p.reset_weight()
+            ),
+            String::new(),
+            "One synapse of online O(1) reward-modulated STDP: state is weight, pre trace,".into(),
+            format!(
+                "post trace and eligibility ({} bits), whatever the sequence length.",
+                p.state_bits_per_synapse()
+            ),
+            "A clock with step_i high advances one timestep; load_i (which wins over".into(),
+            "step_i) sets the weight and clears traces and eligibility. With learn_en_i".into(),
+            "low the weight holds while traces and eligibility keep running.".into(),
+            "All values are plain bit vectors; $signed() marks the two places where".into(),
+            "arithmetic is signed (the product and its arithmetic shift).".into(),
+        ],
+    );
+
+    let _clk = m.input("clk_i", 1, "");
+    let _rst = m.input("rst_ni", 1, "asynchronous, active low");
+    let step_i = m.input("step_i", 1, "advance one timestep at this clock");
+    let pre_i = m.input("pre_i", 1, "presynaptic spike");
+    let post_i = m.input("post_i", 1, "postsynaptic spike");
+    let reward_i = m.input("reward_i", r, "two's complement");
+    let learn_en_i = m.input("learn_en_i", 1, "0 freezes the weight");
+    let load_i = m.input("load_i", 1, "start a fresh synapse at this clock");
+    let load_weight_i = m.input("load_weight_i", w, "");
+    let weight_o = m.output("weight_o", w, "");
+    let pre_trace_o = m.output("pre_trace_o", t, "");
+    let post_trace_o = m.output("post_trace_o", t, "");
+    let eligibility_o = m.output("eligibility_o", t, "two's complement");
+
+    let max_weight = m.constant("MAX_WEIGHT", w, p.max_weight(), "");
+    let max_trace = m.constant("MAX_TRACE", t, p.max_trace(), "");
+    let min_eligibility = m.constant("MIN_ELIGIBILITY", t, p.min_eligibility() as u64 & mask(t), "");
+    let max_eligibility = m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, "");
+    let reset_weight = m.constant("RESET_WEIGHT", w, p.reset_weight(), "");
+
+    m.section(&["Synapse state."]);
+    let weight_q = m.register("weight_q", w, reset_weight, "");
+    let pre_trace_q = m.register("pre_trace_q", t, zero(t), "");
+    let post_trace_q = m.register("post_trace_q", t, zero(t), "");
+    let eligibility_q = m.register("eligibility_q", t, zero(t), "");
+
+    m.section(&[
+        "1. Decay: v - (v >> D); a negative eligibility e decays as e + (|e| >> D),",
+        "   which is -(m - (m >> D)) with m = -e. m = 2^(T-1) fits T unsigned bits.",
+    ]);
+    let pre_trace_decayed = m.wire("pre_trace_decayed", t, "");
+    let post_trace_decayed = m.wire("post_trace_decayed", t, "");
+    let eligibility_decayed = if p.decays() {
+        let eligibility_magnitude = m.wire("eligibility_magnitude", t, "");
+        let eligibility_decayed = m.wire("eligibility_decayed", t, "");
+        m.assign(pre_trace_decayed, pre_trace_q - (pre_trace_q >> d));
+        m.assign(post_trace_decayed, post_trace_q - (post_trace_q >> d));
+        m.assign(eligibility_magnitude, !eligibility_q + lit(t, 1));
+        m.assign(
+            eligibility_decayed,
+            mux(
+                eligibility_q.msb(),
+                eligibility_q + (eligibility_magnitude >> d),
+                eligibility_q - (eligibility_q >> d),
+            ),
+        );
+        eligibility_decayed
+    } else {
+        let eligibility_decayed = m.wire("eligibility_decayed", t, "");
+        m.note(&if d == 0 {
+            "D = 0: docs/spec.md makes D = 0 the identity.".to_string()
+        } else {
+            format!("D = {d}: D >= T shifts every value to zero.")
+        });
+        m.assign(pre_trace_decayed, pre_trace_q);
+        m.assign(post_trace_decayed, post_trace_q);
+        m.assign(eligibility_decayed, eligibility_q);
+        eligibility_decayed
+    };
+
+    m.section(&[
+        "2.-4. New traces; pairing terms from the traces before this step; the",
+        "      eligibility sum needs T + 2 bits before it saturates to T.",
+    ]);
+    let potentiation = m.wire("potentiation", t, "");
+    let depression = m.wire("depression", t, "");
+    let eligibility_sum = m.wire("eligibility_sum", t + 2, "");
+    let pre_trace_next = m.wire("pre_trace_next", t, "");
+    let post_trace_next = m.wire("post_trace_next", t, "");
+    let eligibility_next = m.wire("eligibility_next", t, "");
+    m.assign(pre_trace_next, mux(pre_i, max_trace, pre_trace_decayed));
+    m.assign(post_trace_next, mux(post_i, max_trace, post_trace_decayed));
+    m.assign(
+        potentiation,
+        mux(post_i, mux(pre_i, max_trace, pre_trace_q), zero(t)),
+    );
+    m.assign(depression, mux(pre_i, post_trace_q, zero(t)));
+    m.assign(
+        eligibility_sum,
+        eligibility_decayed.sext(t + 2) + potentiation.zext(t + 2) - depression.zext(t + 2),
+    );
+    m.explain("The sum fits T signed bits exactly when its top three bits agree.");
+    let top = eligibility_sum.slice(t + 1, t - 1);
+    m.assign(
+        eligibility_next,
+        mux(
+            top.clone().eq(lit(3, 0b000)) | top.eq(lit(3, 0b111)),
+            eligibility_sum.slice(t - 1, 0),
+            mux(eligibility_sum.bit(t + 1), min_eligibility, max_eligibility),
+        ),
+    );
+
+    m.section(&[
+        &format!("5. Weight: dw = (r * e') >>> L in R + T = {product_bits} bits (exact), then a"),
+        &format!("   saturating add in {sum_bits} bits."),
+    ]);
+    let weight_delta = m.wire("weight_delta", product_bits, "");
+    let weight_sum = m.wire("weight_sum", sum_bits, "");
+    let weight_updated = m.wire("weight_updated", w, "");
+    let weight_next = m.wire("weight_next", w, "");
+    let delta: Expr = if l < product_bits {
+        reward_i
+            .sext(product_bits)
+            .mul_signed(eligibility_next.sext(product_bits))
+            .sra(l)
+    } else {
+        // L >= R + T: only the sign of the product survives the shift (the
+        // floor of a negative product is -1), so no multiplier is built.
+        ((reward_i.msb() ^ eligibility_next.msb()) & reward_i.any() & eligibility_next.any())
+            .repeat(product_bits)
+    };
+    m.assign(weight_delta, delta);
+    m.assign(weight_sum, weight_q.zext(sum_bits) + weight_delta.sext(sum_bits));
+    m.assign(
+        weight_updated,
+        mux(
+            weight_sum.bit(sum_bits - 1),
+            zero(w),
+            mux(
+                weight_sum.slice(sum_bits - 2, w).any(),
+                max_weight,
+                weight_sum.slice(w - 1, 0),
+            ),
+        ),
+    );
+    m.assign(weight_next, mux(learn_en_i, weight_updated, weight_q));
+
+    m.section(&["Register inputs: defaults first; load wins over step."]);
+    let weight_d = m.comb("weight_d", w, "");
+    let pre_trace_d = m.comb("pre_trace_d", t, "");
+    let post_trace_d = m.comb("post_trace_d", t, "");
+    let eligibility_d = m.comb("eligibility_d", t, "");
+    let set = Statement::assign;
+    m.process(vec![
+        set(weight_d, weight_q.into()),
+        set(pre_trace_d, pre_trace_q.into()),
+        set(post_trace_d, post_trace_q.into()),
+        set(eligibility_d, eligibility_q.into()),
+        Statement::when(
+            load_i,
+            vec![
+                set(weight_d, load_weight_i.into()),
+                set(pre_trace_d, zero(t)),
+                set(post_trace_d, zero(t)),
+                set(eligibility_d, zero(t)),
+            ],
+            vec![Statement::when(
+                step_i,
+                vec![
+                    set(weight_d, weight_next.into()),
+                    set(pre_trace_d, pre_trace_next.into()),
+                    set(post_trace_d, post_trace_next.into()),
+                    set(eligibility_d, eligibility_next.into()),
+                ],
+                vec![],
+            )],
+        ),
+    ]);
+    m.clocked(
+        vec![
+            (weight_q, weight_d.into()),
+            (pre_trace_q, pre_trace_d.into()),
+            (post_trace_q, post_trace_d.into()),
+            (eligibility_q, eligibility_d.into()),
+        ],
+        None,
+    );
+
+    m.section(&[]);
+    m.assign(weight_o, weight_q);
+    m.assign(pre_trace_o, pre_trace_q);
+    m.assign(post_trace_o, post_trace_q);
+    m.assign(eligibility_o, eligibility_q);
+    m.finish()
+}
