@@ -128,6 +128,37 @@ pub trait Design {
     fn ports(&self) -> Result<Vec<Signal>> {
         Ok(self.signals()?.into_iter().filter(Signal::is_port).collect())
     }
+    /// `cycles` clocks of input port values (indexed like the net table's
+    /// ports) for the main job: a reset clock, then what exercises the
+    /// design. By default random values on every input but `clk_i` and
+    /// `rst_ni`; units with a built-in stimulus of their own override it.
+    fn stimulus(&self, cycles: usize, seed: u64) -> Result<Vec<Vec<u64>>> {
+        let ports = self.ports()?;
+        let mut state = seed;
+        let mut next = move || {
+            // SplitMix64: the same sequence on every machine.
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let mut clocks = Vec::with_capacity(cycles + 1);
+        for cycle in 0..=cycles {
+            clocks.push(
+                ports
+                    .iter()
+                    .map(|p| match p.name.as_str() {
+                        "clk_i" => 0,
+                        "rst_ni" => u64::from(cycle > 0),
+                        _ if p.kind == SignalKind::Input => next() & mask(p.width),
+                        _ => 0,
+                    })
+                    .collect(),
+            );
+        }
+        Ok(clocks)
+    }
     /// The structural estimate on `target`, from the description.
     fn estimate(&self, target: Target) -> Result<Resources> {
         Ok(crate::hdl::estimate::OperatorCount::of(self.module()?.as_ref()).resources(target))
@@ -144,6 +175,9 @@ impl<D: Design> Design for Renamed<D> {
     fn describe(&self) -> String {
         self.design.describe()
     }
+    fn stimulus(&self, cycles: usize, seed: u64) -> Result<Vec<Vec<u64>>> {
+        self.design.stimulus(cycles, seed)
+    }
     fn top_module(&self) -> String {
         self.name.clone()
     }
@@ -158,6 +192,9 @@ impl<D: Design> Design for Renamed<D> {
 impl Design for Box<dyn Design> {
     fn describe(&self) -> String {
         self.as_ref().describe()
+    }
+    fn stimulus(&self, cycles: usize, seed: u64) -> Result<Vec<Vec<u64>>> {
+        self.as_ref().stimulus(cycles, seed)
     }
     fn top_module(&self) -> String {
         self.as_ref().top_module()

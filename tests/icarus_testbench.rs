@@ -17,14 +17,17 @@ fn run_testbench(vector_file: &str, mutate: impl Fn(String) -> String) -> String
     let file = VectorFile::read(&path).unwrap();
     let (tb_name, tb, hex_name, hex) = render(&file).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let rtl = mutate(RstdpLane::new(file.params).render_rtl().unwrap());
-    std::fs::write(dir.path().join("rstdp_lane.v"), rtl).unwrap();
+    let lane = RstdpLane::new(file.params);
+    let rtl = mutate(lane.render_top().unwrap());
+    let module = lane.top_module();
+    let rtl_name = format!("{module}.v");
+    std::fs::write(dir.path().join(&rtl_name), rtl).unwrap();
     std::fs::write(dir.path().join(&tb_name), tb).unwrap();
     std::fs::write(dir.path().join(&hex_name), hex).unwrap();
     simulate(
         dir.path(),
-        "rstdp_lane_tb",
-        &["rstdp_lane.v", &tb_name],
+        &format!("{module}_tb"),
+        &[&rtl_name, &tb_name],
         &[&format!("+vectors={hex_name}")],
     )
     .unwrap()

@@ -1,180 +1,289 @@
-//! Fault injection: realistic bugs planted in the rendered RTL must each be
-//! caught by the lockstep co-simulation, the reference-vector replay or the
-//! VCD diff. The unmutated RTL passes all three, so the detectors are not
-//! failing for some unrelated reason.
+//! Fault injection into the lane's description. Once RTL and cycle model come
+//! from one description, a wrong rule goes into both and lockstep passes; so
+//! every fault planted here must be caught by a check that does not share the
+//! description: the hand-written step model through the cycle-level adapter
+//! (reset values, idle clocks, loads, learn_en), and the reference vectors of
+//! an independent implementation. The unaltered description passes both, so
+//! the detectors are not failing for some unrelated reason.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use hebb::design::{CycleModel, Design, Signal};
-use hebb::error::{Error, Result};
-use hebb::resources::{Resources, Target};
-use hebb::trace::diff_files;
-use hebb::units::rstdp_lane::driver::LaneDriver;
+use hebb::design::Design;
+use hebb::error::Result;
+use hebb::hdl::{Expr, Module, lit, mux};
+use hebb::units::rstdp_lane::driver::{LaneCycle, LaneDriver};
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
-use hebb::units::rstdp_lane::{LaneParams, RstdpLane, stimulus};
+use hebb::units::rstdp_lane::{LaneParams, RstdpLane, StepInputs, StepModel, stimulus};
 
-/// The default lane with text substitutions applied to its rendered RTL.
+/// A lane whose description is altered by `edit` after it is built.
 struct FaultyLane {
     lane: RstdpLane,
-    edits: &'static [(&'static str, &'static str)],
+    edit: Fault,
 }
 
+type Fault = fn(&mut Module, &LaneParams);
+
 impl Design for FaultyLane {
-    fn top_module(&self) -> &'static str {
-        self.lane.top_module()
-    }
     fn describe(&self) -> String {
         self.lane.describe()
     }
-    fn render_rtl(&self) -> Result<String> {
-        let mut rtl = self.lane.render_rtl()?;
-        for (find, replace) in self.edits {
-            // A fault that no longer applies would make this test pass vacuously.
-            if rtl.matches(find).count() != 1 {
-                return Err(Error::Other(format!(
-                    "fault site `{find}` is not in the rendered RTL exactly once"
-                )));
-            }
-            rtl = rtl.replace(find, replace);
-        }
-        Ok(rtl)
+    fn top_module(&self) -> String {
+        self.lane.top_module()
     }
-    fn cycle_model(&self) -> Box<dyn CycleModel> {
-        self.lane.cycle_model()
-    }
-    fn signals(&self) -> Vec<Signal> {
-        self.lane.signals()
-    }
-    fn estimate(&self, target: Target) -> Resources {
-        self.lane.estimate(target)
+    fn module(&self) -> Result<Arc<Module>> {
+        let mut module = self.lane.module()?.as_ref().clone();
+        (self.edit)(&mut module, &self.lane.params);
+        Ok(Arc::new(module))
     }
 }
 
-const _: () = assert!(
-    FAULTS.len() >= 5,
-    "the issue asks for at least five distinct faults"
-);
+/// A handle on a net of `m` by name, as an expression.
+fn net(m: &Module, name: &str) -> hebb::hdl::Net {
+    m.handle(name)
+        .unwrap_or_else(|| panic!("no net `{name}` in the lane"))
+}
 
-const FAULTS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "eligibility sum one bit too narrow (T + 1 bits)",
-        &[
-            (
-                "eligibility_sum[13:11] == 3'b000 || eligibility_sum[13:11] == 3'b111",
-                "eligibility_sum[12:11] == 2'b00 || eligibility_sum[12:11] == 2'b11",
+fn reassign(m: &mut Module, target: &str, value: Expr) {
+    *m.assignment_mut(target)
+        .unwrap_or_else(|| panic!("no assign drives `{target}`")) = value;
+}
+
+const FAULTS: &[(&str, Fault)] = &[
+    ("eligibility sum one bit too narrow (T + 1 bits)", |m, p| {
+        let t = p.trace_bits();
+        let sum = net(m, "eligibility_sum");
+        let (min, max) = (net(m, "MIN_ELIGIBILITY"), net(m, "MAX_ELIGIBILITY"));
+        let top = sum.slice(t, t - 1);
+        reassign(
+            m,
+            "eligibility_next",
+            mux(
+                top.clone().eq(lit(2, 0)) | top.eq(lit(2, 3)),
+                sum.slice(t - 1, 0),
+                mux(sum.bit(t), min, max),
             ),
-            (
-                "(eligibility_sum[13] ? MIN_ELIGIBILITY",
-                "(eligibility_sum[12] ? MIN_ELIGIBILITY",
+        );
+    }),
+    ("EMIN negated in T signed bits", |m, p| {
+        let d = p.trace_decay_shift();
+        let (e, magnitude) = (net(m, "eligibility_q"), net(m, "eligibility_magnitude"));
+        reassign(
+            m,
+            "eligibility_decayed",
+            mux(
+                e.msb(),
+                e - Expr::from(magnitude).sra(d),
+                e - (e >> d),
             ),
-        ],
-    ),
-    (
-        "EMIN negated in T signed bits",
-        &[(
-            "eligibility_q + (eligibility_magnitude >> 4)",
-            "eligibility_q - ($signed(eligibility_magnitude) >>> 4)",
-        )],
-    ),
-    (
-        "negative eligibility decays by a floor shift",
-        &[(
-            "eligibility_q + (eligibility_magnitude >> 4)",
-            "eligibility_q - ($signed(eligibility_q) >>> 4)",
-        )],
-    ),
-    (
-        "missing weight saturation",
-        &[("(|weight_sum[19:16]) ? MAX_WEIGHT", "1'b0 ? MAX_WEIGHT")],
-    ),
-    (
-        "pre and post swapped in the traces",
-        &[
-            ("pre_trace_next   = pre_i ?", "pre_trace_next   = post_i ?"),
-            ("post_trace_next  = post_i ?", "post_trace_next  = pre_i ?"),
-        ],
-    ),
-    (
-        "learn_en ignored",
-        &[(
-            "weight_next    = learn_en_i ? weight_updated : weight_q",
-            "weight_next    = 1'b1 ? weight_updated : weight_q",
-        )],
-    ),
-    (
-        "logical instead of arithmetic shift of the product",
-        &[("eligibility_next })) >>> 4", "eligibility_next })) >> 4")],
-    ),
-    (
-        "load keeps the eligibility",
-        &[(
-            "      eligibility_d = 12'h0;\n    end else if (step_i)",
-            "      eligibility_d = eligibility_q;\n    end else if (step_i)",
-        )],
-    ),
+        );
+    }),
+    ("negative eligibility decays by a floor shift", |m, p| {
+        let e = net(m, "eligibility_q");
+        reassign(
+            m,
+            "eligibility_decayed",
+            e - Expr::from(e).sra(p.trace_decay_shift()),
+        );
+    }),
+    ("missing weight saturation", |m, p| {
+        let (w, s) = (p.weight_bits(), p.weight_sum_bits());
+        let (sum, max) = (net(m, "weight_sum"), net(m, "MAX_WEIGHT"));
+        reassign(
+            m,
+            "weight_updated",
+            mux(
+                sum.bit(s - 1),
+                lit(w, 0),
+                mux(lit(1, 0), max, sum.slice(w - 1, 0)),
+            ),
+        );
+    }),
+    ("pre and post swapped in the traces", |m, _| {
+        let (pre, post) = (net(m, "pre_i"), net(m, "post_i"));
+        m.substitute("pre_i", &post.into(), Some("pre_trace_next"));
+        m.substitute("post_i", &pre.into(), Some("post_trace_next"));
+    }),
+    ("learn_en ignored", |m, _| {
+        m.substitute("learn_en_i", &lit(1, 1), Some("weight_next"));
+    }),
+    ("logical instead of arithmetic shift of the product", |m, p| {
+        let pb = p.product_bits();
+        let (r, e) = (net(m, "reward_i"), net(m, "eligibility_next"));
+        reassign(
+            m,
+            "weight_delta",
+            r.sext(pb).mul_signed(e.sext(pb)) >> p.learning_shift(),
+        );
+    }),
+    ("load keeps the eligibility", |m, _| {
+        let e = net(m, "eligibility_q");
+        // The eligibility_d assignments: default, load, step. The load's is the zero.
+        let mut seen = 0;
+        m.rewrite(|site, value| {
+            if site == "eligibility_d" {
+                seen += 1;
+                if seen == 2 {
+                    *value = e.into();
+                }
+            }
+        });
+    }),
+    ("reset weight ignored", |m, _| {
+        let id = m.find("weight_q").unwrap();
+        m.nets[id as usize].value = 0;
+    }),
+    ("step_i ignored", |m, _| {
+        m.substitute("step_i", &lit(1, 1), Some("if"));
+    }),
+    ("learn_en also freezes the eligibility", |m, _| {
+        let (learn, next, e) = (
+            net(m, "learn_en_i"),
+            net(m, "eligibility_next"),
+            net(m, "eligibility_q"),
+        );
+        m.substitute(
+            "eligibility_next",
+            &mux(learn, next, e),
+            Some("eligibility_d"),
+        );
+    }),
+    ("coincident spikes use the old pre trace", |m, p| {
+        let (post, pre_q) = (net(m, "post_i"), net(m, "pre_trace_q"));
+        reassign(
+            m,
+            "potentiation",
+            mux(post, pre_q, lit(p.trace_bits(), 0)),
+        );
+    }),
+    ("positive eligibility overflow by one bit wraps", |m, p| {
+        let t = p.trace_bits();
+        let sum = net(m, "eligibility_sum");
+        let (min, max) = (net(m, "MIN_ELIGIBILITY"), net(m, "MAX_ELIGIBILITY"));
+        let top = sum.slice(t + 1, t - 1);
+        reassign(
+            m,
+            "eligibility_next",
+            mux(
+                top.clone().eq(lit(3, 0)) | top.clone().eq(lit(3, 7)) | top.eq(lit(3, 1)),
+                sum.slice(t - 1, 0),
+                mux(sum.bit(t + 1), min, max),
+            ),
+        );
+    }),
+    ("weight saturation tests only bit W", |m, p| {
+        let (w, s) = (p.weight_bits(), p.weight_sum_bits());
+        let (sum, max) = (net(m, "weight_sum"), net(m, "MAX_WEIGHT"));
+        reassign(
+            m,
+            "weight_updated",
+            mux(
+                sum.bit(s - 1),
+                lit(w, 0),
+                mux(sum.bit(w), max, sum.slice(w - 1, 0)),
+            ),
+        );
+    }),
 ];
 
-/// Which detectors flag `design`: (co-simulation, vector replay, VCD diff).
-fn detect(
-    design: &dyn Design,
-    scratch: &std::path::Path,
-) -> (Option<String>, Option<String>, Option<String>) {
-    let params = LaneParams::default();
-    let stimulus = stimulus::builtin(&params, 4000, 11);
+/// The parameter sets the faults are planted in: the defaults with a
+/// nonzero reset weight (so that a lost reset value shows), and a 4-bit
+/// weight with L = 0, where a weight change can overflow by more than one
+/// bit.
+fn parameter_sets() -> [LaneParams; 2] {
+    [
+        LaneParams::default().with_reset_weight(0x1234).unwrap(),
+        LaneParams::new(4, 12, 8, 0, 4)
+            .unwrap()
+            .with_reset_weight(5)
+            .unwrap(),
+    ]
+}
 
-    // 1. Lockstep co-simulation on the built-in stimulus.
-    let mut lane = LaneDriver::for_design(design, params, true).expect("builds");
-    let cosim = stimulus
-        .iter()
-        .find_map(|c| lane.apply(c).err())
-        .map(|m| m.to_string());
+/// Detector 1: the description-derived cycle model against the hand-written
+/// step model through the cycle-level adapter, on the built-in stimulus
+/// (reset, idle clocks, loads, learning off, reward extremes).
+fn step_model_disagrees(design: &dyn Design, p: LaneParams) -> Option<String> {
+    let mut lane = LaneDriver::for_design(design, p, false).expect("builds");
+    let mut model = StepModel::from_reset(p);
+    if lane.state() != model.state() {
+        return Some(format!(
+            "after reset: {:?} vs step model {:?}",
+            lane.state(),
+            model.state()
+        ));
+    }
+    for (i, cycle) in stimulus::builtin(&p, 4000, 11).iter().enumerate().skip(1) {
+        let actual = lane.apply(cycle).expect("model only");
+        expected_after(&mut model, p, cycle);
+        if actual != model.state() {
+            return Some(format!(
+                "clock {i}: {actual:?} vs step model {:?}",
+                model.state()
+            ));
+        }
+    }
+    None
+}
 
-    // 2. The reference vectors through the RTL.
+fn expected_after(model: &mut StepModel, params: LaneParams, cycle: &LaneCycle) {
+    if !cycle.rst_n {
+        *model = StepModel::from_reset(params);
+    } else if cycle.load {
+        model.load(cycle.load_weight);
+    } else if cycle.step {
+        model.step(StepInputs {
+            pre: cycle.pre,
+            post: cycle.post,
+            reward: cycle.reward,
+            learn_en: cycle.learn_en,
+        });
+    }
+}
+
+/// Detector 2: the reference vectors (an independent implementation's states).
+fn vectors_disagree(design: &dyn Design) -> Option<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/vectors/rstdp");
     let file = VectorFile::read(&dir.join("default_16_12_8_4_4.jsonl")).unwrap();
-    let mut lane = LaneDriver::for_design(design, params, true).expect("builds");
-    let vectors = replay(&file, &mut lane).err().map(|f| f.to_string());
-
-    // 3. Both VCDs of a full run (not stopping at the first mismatch), diffed.
-    let mut lane = LaneDriver::for_design(design, params, true).expect("builds");
-    let (golden, dut) = (scratch.join("golden.vcd"), scratch.join("rtl.vcd"));
-    lane.sim_mut()
-        .record_vcds(design.top_module(), &golden, Some(&dut))
-        .unwrap();
-    for c in &stimulus {
-        let _ = lane.apply(c);
-    }
-    lane.into_sim().finish().unwrap();
-    let diff = diff_files(&golden, &dut).unwrap();
-    let vcd = (!diff.agrees()).then(|| {
-        diff.divergences
-            .first()
-            .map(|d| format!("{} at {}: {} vs {}", d.signal, d.time, d.expected, d.actual))
-            .unwrap_or_default()
-    });
-    (cosim, vectors, vcd)
+    let mut lane = LaneDriver::for_design(design, file.params, false).expect("builds");
+    replay(&file, &mut lane).err().map(|f| f.to_string())
 }
 
 #[test]
-fn every_injected_fault_is_caught() {
-    let scratch = tempfile::tempdir().unwrap();
-    let clean = RstdpLane::default();
-    assert_eq!(
-        detect(&clean, scratch.path()),
-        (None, None, None),
-        "the unmutated lane must pass every detector"
-    );
+fn every_fault_in_the_description_is_caught_by_an_independent_check() {
+    for p in parameter_sets() {
+        let clean = RstdpLane::new(p);
+        assert_eq!(step_model_disagrees(&clean, p), None, "the unaltered lane");
+    }
+    let default_lane = RstdpLane::default();
+    assert_eq!(vectors_disagree(&default_lane), None, "the unaltered lane");
 
+    assert!(FAULTS.len() >= 14, "the 8 original faults and the 6 of issue 6");
     let mut missed = Vec::new();
-    for (name, edits) in FAULTS {
-        let faulty = FaultyLane { lane: clean, edits };
-        let (cosim, vectors, vcd) = detect(&faulty, scratch.path());
-        println!(
-            "{name}:\n  co-simulation: {cosim:?}\n  vectors:       {vectors:?}\n  vcd-diff:      {vcd:?}"
-        );
-        if cosim.is_none() && vectors.is_none() && vcd.is_none() {
+    for (name, edit) in FAULTS {
+        let changes = |lane: &FaultyLane| lane.module().unwrap() != lane.lane.module().unwrap();
+        let mut model = None;
+        for p in parameter_sets() {
+            let faulty = FaultyLane {
+                lane: RstdpLane::new(p),
+                edit: *edit,
+            };
+            // A fault that no longer applies would make this test pass vacuously.
+            assert!(changes(&faulty), "{name}: the edit changed nothing");
+            model = model.or_else(|| step_model_disagrees(&faulty, p));
+        }
+        let at_defaults = FaultyLane {
+            lane: default_lane,
+            edit: *edit,
+        };
+        // (A reset-weight fault is no fault at the defaults' reset weight 0.)
+        let vectors = changes(&at_defaults)
+            .then(|| vectors_disagree(&at_defaults))
+            .flatten();
+        println!("{name}:\n  step model: {model:?}\n  vectors:    {vectors:?}");
+        if model.is_none() && vectors.is_none() {
             missed.push(*name);
         }
     }
-    assert!(missed.is_empty(), "faults no detector caught: {missed:?}");
+    assert!(missed.is_empty(), "faults no independent check caught: {missed:?}");
 }

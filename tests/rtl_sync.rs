@@ -9,7 +9,22 @@ use hebb::units::rstdp_lane::vectors::VectorFile;
 use hebb::units::rstdp_lane::{RstdpLane, testbench};
 
 fn default_designs() -> Vec<Box<dyn Design>> {
-    hebb::units::catalog::default_designs().unwrap()
+    hebb::units::UNITS
+        .iter()
+        .map(|u| hebb::units::default_design(u.name()).unwrap())
+        .collect()
+}
+
+/// Files under the generated folders (relative paths).
+fn generated_folders_content(root: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for folder in ["rtl", "constraints", "testbenches"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            files.push(format!("{folder}/{name}"));
+        }
+    }
+    files
 }
 
 #[test]
@@ -26,6 +41,16 @@ fn committed_rtl_and_constraints_match_the_generator() {
     let file = VectorFile::read(&vectors).unwrap();
     let (tb_name, tb, _, _) = testbench::render(&file).unwrap();
     expected.push((format!("testbenches/{tb_name}"), tb));
+    // A file no default design produces any more (a renamed module) is stale too.
+    for name in generated_folders_content(&root) {
+        if !expected.iter().any(|(n, _)| *n == name) {
+            if update {
+                std::fs::remove_file(root.join(&name)).unwrap();
+            } else {
+                stale.push(name);
+            }
+        }
+    }
     for (name, text) in expected {
         let path = root.join(&name);
         if update {

@@ -70,6 +70,15 @@ impl Design for RstdpLane {
     fn module(&self) -> Result<Arc<Module>> {
         Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
     }
+
+    /// The built-in stimulus: sparse, dense and bursty spiking, reward
+    /// extremes, learning off, idle clocks and loads mid-run.
+    fn stimulus(&self, cycles: usize, seed: u64) -> Result<Vec<Vec<u64>>> {
+        Ok(stimulus::builtin(&self.params, cycles, seed)
+            .iter()
+            .map(|c| c.port_values().to_vec())
+            .collect())
+    }
 }
 
 /// The lane in the unit registry.
