@@ -4,6 +4,7 @@
 
 pub mod rstdp_array;
 pub mod rstdp_lane;
+pub mod rstdp_lane_pair;
 
 use std::marker::PhantomData;
 
@@ -65,7 +66,7 @@ impl<R: Serialize + DeserializeOwned + Default> UnitKind for Unit<R> {
 }
 
 /// Every unit hebb can generate, in the order `hebb units` lists them.
-pub static UNITS: &[&dyn UnitKind] = &[&rstdp_lane::KIND];
+pub static UNITS: &[&dyn UnitKind] = &[&rstdp_lane::KIND, &rstdp_lane_pair::KIND];
 
 /// The unit named `name`.
 pub fn unit(name: &str) -> Result<&'static dyn UnitKind> {
