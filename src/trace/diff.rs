@@ -560,7 +560,7 @@ impl<R: Read> Trace<R> {
                     } else {
                         self.lex.tok.drain(..1);
                     }
-                    self.set(line, value, true)?;
+                    self.set_bits(line, value, 1)?;
                 }
                 b'b' | b'B' => {
                     let mut value = rest.to_ascii_lowercase();
@@ -579,7 +579,7 @@ impl<R: Read> Trace<R> {
                     canonical(&mut value);
                     let written = rest.len();
                     self.lex.expect("a value change")?;
-                    self.set_checked(line, value, written)?;
+                    self.set_bits(line, value, written)?;
                 }
                 b'r' | b'R' => {
                     let v: f64 = std::str::from_utf8(rest)
@@ -587,13 +587,13 @@ impl<R: Read> Trace<R> {
                         .and_then(|s| s.parse().ok())
                         .ok_or_else(|| self.lex.error("a real value `rN` needs N a number"))?;
                     self.lex.expect("a value change")?;
-                    self.set(line, format!("r{v}").into_bytes(), false)?;
+                    self.set_text(line, format!("r{v}").into_bytes())?;
                 }
                 b's' | b'S' => {
                     let mut value = b"s".to_vec();
                     value.extend_from_slice(rest);
                     self.lex.expect("a value change")?;
-                    self.set(line, value, false)?;
+                    self.set_text(line, value)?;
                 }
                 b'$' => match self.lex.tok.as_slice() {
                     b"$dumpvars" | b"$dumpall" | b"$dumpon" | b"$dumpoff" | b"$end" => {}
@@ -617,8 +617,8 @@ impl<R: Read> Trace<R> {
         }
     }
 
-    /// Sets the code in `self.lex.tok` to a vector value that had `written` bits.
-    fn set_checked(&mut self, line: usize, value: Vec<u8>, written: usize) -> Result<()> {
+    /// Sets the code in `self.lex.tok` to bits (in shortest form) written with `written` bits.
+    fn set_bits(&mut self, line: usize, value: Vec<u8>, written: usize) -> Result<()> {
         let i = self.code(line)?;
         let code = &self.codes[i];
         if written > code.width as usize {
@@ -634,10 +634,8 @@ impl<R: Read> Trace<R> {
         Ok(())
     }
 
-    fn set(&mut self, line: usize, value: Vec<u8>, bits: bool) -> Result<()> {
-        if bits {
-            return self.set_checked(line, value, 1);
-        }
+    /// Sets the code in `self.lex.tok` to a real or string value (compared as written).
+    fn set_text(&mut self, line: usize, value: Vec<u8>) -> Result<()> {
         let i = self.code(line)?;
         self.store(i, value);
         Ok(())
