@@ -50,6 +50,7 @@ pub fn entry(kind: &str, key: &str, build: impl FnOnce(&Path) -> Result<()>) -> 
         return Ok(final_path);
     }
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    prune_stale_builds(&dir, STALE_BUILD_AGE);
     let scratch = dir.join(
         format!(
             ".build-{key}-{}-{:?}",
@@ -91,13 +92,60 @@ fn max_entries() -> usize {
 
 const USED_MARK: &str = ".last-used";
 
+/// Scratch folders are named `.build-KEY-PID-ThreadIdN` (see [`entry`]).
+const BUILD_PREFIX: &str = ".build-";
+
+/// A scratch folder this old whose process is gone was left by an interrupted build.
+const STALE_BUILD_AGE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// The process id in a scratch folder's name.
+fn build_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix(BUILD_PREFIX)?;
+    // KEY is hex, so the PID is the next-to-last dash-separated part.
+    let mut parts = rest.rsplit('-');
+    let _thread = parts.next()?;
+    parts.next()?.parse().ok()
+}
+
+/// Whether process `pid` may still be running. Without /proc there is no
+/// telling, and a folder that may be in use is kept.
+fn process_may_live(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
+    }
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Removes the scratch folders of builds that were interrupted: older than
+/// `age` and whose process is gone. A build still running is never touched.
+fn prune_stale_builds(dir: &Path, age: std::time::Duration) {
+    let Ok(read) = fs::read_dir(dir) else { return };
+    let now = std::time::SystemTime::now();
+    for entry in read.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = build_pid(&name) else {
+            continue;
+        };
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|elapsed| elapsed > age);
+        if old && !process_may_live(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Records that an entry was used, for least-recently-used pruning.
 fn mark_used(entry: &Path) {
     // Best effort: a read-only cache still works, it just prunes by age of creation.
     let _ = fs::write(entry.join(USED_MARK), b"");
 }
 
-/// Removes the least recently used entries of `dir` beyond `keep`. A process
+/// Removes the least recently used entries of `dir` beyond `keep` (scratch
+/// folders are left to [`prune_stale_builds`]). A process
 /// that has an entry's library loaded keeps using it after removal (unlinked
 /// files stay mapped); one that wants it again rebuilds it.
 fn prune(dir: &Path, keep: usize) {
@@ -157,5 +205,13 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, vec!["a", "d"]);
+    }
+
+    #[test]
+    fn scratch_folder_names_give_their_process() {
+        assert_eq!(build_pid(".build-0a1b2c-4242-ThreadId7"), Some(4242));
+        assert_eq!(build_pid(".build-0a1b2c-4242-main"), Some(4242));
+        assert_eq!(build_pid(".last-used"), None);
+        assert_eq!(build_pid("0a1b2c"), None);
     }
 }
