@@ -126,7 +126,11 @@ pub trait Design {
         Ok(self.compile()?.signals().to_vec())
     }
     fn ports(&self) -> Result<Vec<Signal>> {
-        Ok(self.signals()?.into_iter().filter(Signal::is_port).collect())
+        Ok(self
+            .signals()?
+            .into_iter()
+            .filter(Signal::is_port)
+            .collect())
     }
     /// `cycles` clocks of input port values (indexed like the net table's
     /// ports) for the main job: a reset clock, then what exercises the

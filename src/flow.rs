@@ -34,7 +34,11 @@ pub fn resource_report(design: &dyn Design, synthesize: bool) -> Result<Resource
         } else {
             None
         };
-        targets.push(TargetResources::new(target, design.estimate(target)?, yosys));
+        targets.push(TargetResources::new(
+            target,
+            design.estimate(target)?,
+            yosys,
+        ));
     }
     Ok(ResourceReport {
         schema: "hebb-resources/1",

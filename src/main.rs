@@ -8,10 +8,10 @@ use clap::{Args, Parser, Subcommand};
 use hebb::design::{Design, Renamed};
 use hebb::error::{Error, Result};
 use hebb::params::ParamValues;
+use hebb::units::UNITS;
 use hebb::units::rstdp_lane::driver::LaneDriver;
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
 use hebb::units::rstdp_lane::{RstdpLane, StepModel};
-use hebb::units::UNITS;
 use hebb::{flow, tools, trace};
 
 #[derive(Parser)]
@@ -226,7 +226,9 @@ fn execute(command: Command) -> Result<bool> {
         Command::Testbench { file, out, run } => testbench(&file, &out, run),
         Command::ScAccuracy { out, budget } => {
             let _ = (out, budget);
-            Err(Error::Other("TEMPORARY: sc-accuracy is being ported".into()))
+            Err(Error::Other(
+                "TEMPORARY: sc-accuracy is being ported".into(),
+            ))
         }
         Command::Units => {
             print_units()?;
@@ -266,22 +268,22 @@ fn print_units() -> Result<()> {
 /// The RTL quality gates on one design.
 fn lint(design: &dyn Design) -> Result<()> {
     {
-            println!("{}", design.describe());
-            tools::gates::verilator_lint(design)?;
-            println!("verilator --lint-only -Wall: clean");
-            tools::gates::iverilog_2005(design)?;
-            println!("iverilog -g2005 -Wall: clean");
-            for target in hebb::resources::Target::ALL {
-                let r = tools::gates::yosys_synth(design, target)?.resources();
-                println!(
-                    "yosys {}: no warnings, no latches; LUT {} FF {} CARRY {} DSP {}",
-                    target.yosys_command(),
-                    r.luts,
-                    r.ffs,
-                    r.carries,
-                    r.dsps
-                );
-            }
+        println!("{}", design.describe());
+        tools::gates::verilator_lint(design)?;
+        println!("verilator --lint-only -Wall: clean");
+        tools::gates::iverilog_2005(design)?;
+        println!("iverilog -g2005 -Wall: clean");
+        for target in hebb::resources::Target::ALL {
+            let r = tools::gates::yosys_synth(design, target)?.resources();
+            println!(
+                "yosys {}: no warnings, no latches; LUT {} FF {} CARRY {} DSP {}",
+                target.yosys_command(),
+                r.luts,
+                r.ffs,
+                r.carries,
+                r.dsps
+            );
+        }
     }
     Ok(())
 }

@@ -41,14 +41,13 @@ impl ParamValues {
     pub fn gather(file: Option<&Path>, sets: &[String]) -> Result<Self> {
         let mut values = ParamValues::default();
         if let Some(path) = file {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
             let table: toml::Table = toml::from_str(text).map_err(|e| Error::Parse {
                 path: path.to_path_buf(),
-                line: e
-                    .span()
-                    .map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1)),
+                line: e.span().map_or(1, |s| {
+                    text[..s.start.min(text.len())].lines().count().max(1)
+                }),
                 message: e.message().to_string(),
             })?;
             for (key, value) in table {
@@ -148,13 +147,14 @@ pub fn defaults_table<R: Serialize>(raw: &R) -> Result<toml::Table> {
 
 /// The 1-based line where `key` is set in TOML `text` (`key = ...` or `[key]`).
 fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let line = line.trim_start();
-        line.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('=') || rest.starts_with('.'))
-            || line.trim_end() == format!("[{key}]")
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('=') || rest.starts_with('.'))
+                || line.trim_end() == format!("[{key}]")
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]

@@ -71,11 +71,7 @@ const FAULTS: &[(&str, Fault)] = &[
         reassign(
             m,
             "eligibility_decayed",
-            mux(
-                e.msb(),
-                e - Expr::from(magnitude).sra(d),
-                e - (e >> d),
-            ),
+            mux(e.msb(), e - Expr::from(magnitude).sra(d), e - (e >> d)),
         );
     }),
     ("negative eligibility decays by a floor shift", |m, p| {
@@ -107,15 +103,18 @@ const FAULTS: &[(&str, Fault)] = &[
     ("learn_en ignored", |m, _| {
         m.substitute("learn_en_i", &lit(1, 1), Some("weight_next"));
     }),
-    ("logical instead of arithmetic shift of the product", |m, p| {
-        let pb = p.product_bits();
-        let (r, e) = (net(m, "reward_i"), net(m, "eligibility_next"));
-        reassign(
-            m,
-            "weight_delta",
-            r.sext(pb).mul_signed(e.sext(pb)) >> p.learning_shift(),
-        );
-    }),
+    (
+        "logical instead of arithmetic shift of the product",
+        |m, p| {
+            let pb = p.product_bits();
+            let (r, e) = (net(m, "reward_i"), net(m, "eligibility_next"));
+            reassign(
+                m,
+                "weight_delta",
+                r.sext(pb).mul_signed(e.sext(pb)) >> p.learning_shift(),
+            );
+        },
+    ),
     ("load keeps the eligibility", |m, _| {
         let e = net(m, "eligibility_q");
         // The eligibility_d assignments: default, load, step. The load's is the zero.
@@ -150,11 +149,7 @@ const FAULTS: &[(&str, Fault)] = &[
     }),
     ("coincident spikes use the old pre trace", |m, p| {
         let (post, pre_q) = (net(m, "post_i"), net(m, "pre_trace_q"));
-        reassign(
-            m,
-            "potentiation",
-            mux(post, pre_q, lit(p.trace_bits(), 0)),
-        );
+        reassign(m, "potentiation", mux(post, pre_q, lit(p.trace_bits(), 0)));
     }),
     ("positive eligibility overflow by one bit wraps", |m, p| {
         let t = p.trace_bits();
@@ -258,7 +253,10 @@ fn every_fault_in_the_description_is_caught_by_an_independent_check() {
     let default_lane = RstdpLane::default();
     assert_eq!(vectors_disagree(&default_lane), None, "the unaltered lane");
 
-    assert!(FAULTS.len() >= 14, "the 8 original faults and the 6 of issue 6");
+    assert!(
+        FAULTS.len() >= 14,
+        "the 8 original faults and the 6 of issue 6"
+    );
     let mut missed = Vec::new();
     for (name, edit) in FAULTS {
         let changes = |lane: &FaultyLane| lane.module().unwrap() != lane.lane.module().unwrap();
@@ -285,5 +283,8 @@ fn every_fault_in_the_description_is_caught_by_an_independent_check() {
             missed.push(*name);
         }
     }
-    assert!(missed.is_empty(), "faults no independent check caught: {missed:?}");
+    assert!(
+        missed.is_empty(),
+        "faults no independent check caught: {missed:?}"
+    );
 }

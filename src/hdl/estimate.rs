@@ -120,7 +120,11 @@ impl OperatorCount {
     fn expr(&mut self, e: &Expr) {
         let w = u64::from(e.width);
         match &e.node {
-            Node::Const(_) | Node::Net(_) | Node::Slice { .. } | Node::Sext(..) | Node::Invalid(_) => {}
+            Node::Const(_)
+            | Node::Net(_)
+            | Node::Slice { .. }
+            | Node::Sext(..)
+            | Node::Invalid(_) => {}
             Node::Zext(a) | Node::Repeat(_, a) | Node::Shift(_, a, _) => self.expr(a),
             Node::Concat(parts) => parts.iter().for_each(|p| self.expr(p)),
             Node::Unary(op, a) => {
@@ -233,9 +237,16 @@ fn xc7_brams(width: u32, depth: u64) -> u64 {
     if u64::from(width) * depth < 4096 {
         return 0;
     }
-    [(512u64, 36u64), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)]
-        .iter()
-        .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
-        .min()
-        .unwrap_or(0)
+    [
+        (512u64, 36u64),
+        (1024, 18),
+        (2048, 9),
+        (4096, 4),
+        (8192, 2),
+        (16384, 1),
+    ]
+    .iter()
+    .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
+    .min()
+    .unwrap_or(0)
 }

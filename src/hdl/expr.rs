@@ -217,7 +217,10 @@ pub fn mux(select: impl Into<Expr>, then: impl Into<Expr>, otherwise: impl Into<
         return bad;
     }
     if s.width != 1 {
-        return Expr::invalid(format!("a multiplexer select of {} bits (needs 1)", s.width));
+        return Expr::invalid(format!(
+            "a multiplexer select of {} bits (needs 1)",
+            s.width
+        ));
     }
     if a.width != b.width {
         return Expr::invalid(format!(
@@ -557,9 +560,11 @@ impl Expr {
             Node::Shift(ShiftOp::RightArithmetic, a, _) => {
                 !at_root || a.misplaced_signed_operator(false, true)
             }
-            Node::Const(_) | Node::Invalid(_) | Node::Net(_) | Node::Slice { .. } | Node::Sext(..) => {
-                false
-            }
+            Node::Const(_)
+            | Node::Invalid(_)
+            | Node::Net(_)
+            | Node::Slice { .. }
+            | Node::Sext(..) => false,
             Node::Zext(a) | Node::Repeat(_, a) | Node::Unary(_, a) | Node::Shift(_, a, _) => {
                 a.misplaced_signed_operator(false, false)
             }
@@ -567,7 +572,8 @@ impl Expr {
                 .iter()
                 .any(|p| p.misplaced_signed_operator(false, false)),
             Node::Binary(_, a, b) => {
-                a.misplaced_signed_operator(false, false) || b.misplaced_signed_operator(false, false)
+                a.misplaced_signed_operator(false, false)
+                    || b.misplaced_signed_operator(false, false)
             }
             Node::Mux(s, a, b) => [s, a, b]
                 .iter()

@@ -75,7 +75,11 @@ impl Statement {
     }
 
     /// `if (condition) begin then end else begin otherwise end`
-    pub fn when(condition: impl Into<Expr>, then: Vec<Statement>, otherwise: Vec<Statement>) -> Statement {
+    pub fn when(
+        condition: impl Into<Expr>,
+        then: Vec<Statement>,
+        otherwise: Vec<Statement>,
+    ) -> Statement {
         Statement::If {
             condition: condition.into(),
             then,
@@ -164,7 +168,10 @@ impl Module {
     }
 
     pub fn find(&self, name: &str) -> Option<u32> {
-        self.nets.iter().position(|n| n.name == name).map(|i| i as u32)
+        self.nets
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| i as u32)
     }
 
     /// The distinct modules of the hierarchy below and including this one,
@@ -197,7 +204,11 @@ impl Module {
     /// the register / memory it feeds): the hook fault injection and
     /// experiments use to alter a built description.
     pub fn rewrite(&mut self, mut edit: impl FnMut(&str, &mut Expr)) {
-        fn statements(nets: &[NetDecl], list: &mut [Statement], edit: &mut dyn FnMut(&str, &mut Expr)) {
+        fn statements(
+            nets: &[NetDecl],
+            list: &mut [Statement],
+            edit: &mut dyn FnMut(&str, &mut Expr),
+        ) {
             for s in list {
                 match s {
                     Statement::Assign { target, value, .. } => {
@@ -256,10 +267,9 @@ impl Module {
     pub fn assignment_mut(&mut self, net: &str) -> Option<&mut Expr> {
         let id = self.find(net)?;
         self.items.iter_mut().find_map(|item| match item {
-            Item::Section { assigns, .. } => assigns
-                .iter_mut()
-                .find(|(n, _)| *n == id)
-                .map(|(_, e)| e),
+            Item::Section { assigns, .. } => {
+                assigns.iter_mut().find(|(n, _)| *n == id).map(|(_, e)| e)
+            }
             _ => None,
         })
     }
@@ -370,7 +380,8 @@ impl ModuleBuilder {
             comment: comment.to_string(),
             value,
         });
-        self.driven.push(matches!(kind, NetKind::Input | NetKind::Constant));
+        self.driven
+            .push(matches!(kind, NetKind::Input | NetKind::Constant));
         Net {
             id,
             width: width.clamp(1, MAX_WIDTH),
@@ -475,7 +486,13 @@ impl ModuleBuilder {
 
     /// A flip-flop of the current section, reset to `reset` (a constant
     /// expression: a literal or a localparam).
-    pub fn register(&mut self, name: &str, width: u32, reset: impl Into<Expr>, comment: &str) -> Net {
+    pub fn register(
+        &mut self,
+        name: &str,
+        width: u32,
+        reset: impl Into<Expr>,
+        comment: &str,
+    ) -> Net {
         let reset = reset.into();
         let value = match &reset.node {
             super::expr::Node::Const(v) => Some((*v, None)),
@@ -492,7 +509,10 @@ impl ModuleBuilder {
             }
             Some(_) => self.error(
                 format!("register `{name}`"),
-                format!("reset value of {} bits for a {width}-bit register", reset.width),
+                format!(
+                    "reset value of {} bits for a {width}-bit register",
+                    reset.width
+                ),
             ),
             None => self.error(
                 format!("register `{name}`"),
@@ -536,7 +556,10 @@ impl ModuleBuilder {
         let kind = self.module.net(net.id).kind;
         if !matches!(kind, NetKind::Wire | NetKind::Output) {
             let name = self.module.net(net.id).name.clone();
-            self.error(format!("net `{name}`"), format!("a {kind:?} cannot be assigned"));
+            self.error(
+                format!("net `{name}`"),
+                format!("a {kind:?} cannot be assigned"),
+            );
             return;
         }
         if !self.check_driver(net, &value, "assign to") {
@@ -571,9 +594,7 @@ impl ModuleBuilder {
         for s in &statements {
             match s {
                 Statement::Assign {
-                    target,
-                    bits: None,
-                    ..
+                    target, bits: None, ..
                 } => defaults.push(*target),
                 _ => break,
             }
@@ -633,10 +654,7 @@ impl ModuleBuilder {
                         }
                         None => decl.width,
                     };
-                    let slot = Net {
-                        id: *target,
-                        width,
-                    };
+                    let slot = Net { id: *target, width };
                     self.check_driver(slot, value, "process assignment to");
                     if !targets.contains(target) {
                         targets.push(*target);
@@ -771,7 +789,10 @@ impl ModuleBuilder {
     ) -> Vec<Net> {
         self.close_section();
         if !is_identifier(name) || self.names.contains_key(name) {
-            self.error(format!("instance `{name}`"), "name is not a fresh identifier");
+            self.error(
+                format!("instance `{name}`"),
+                "name is not a fresh identifier",
+            );
         }
         let mut connected_inputs = Vec::new();
         let mut connected_outputs = Vec::new();
@@ -785,10 +806,7 @@ impl ModuleBuilder {
                         if e.is_invalid() || e.width != decl.width {
                             self.error(
                                 format!("instance `{name}` port `{}`", decl.name),
-                                format!(
-                                    "driven by {} bits, the port has {}",
-                                    e.width, decl.width
-                                ),
+                                format!("driven by {} bits, the port has {}", e.width, decl.width),
                             );
                         }
                         connected_inputs.push((decl.name.clone(), e.clone()));
@@ -810,12 +828,25 @@ impl ModuleBuilder {
             }
         }
         for (p, _) in &inputs {
-            if !module.ports.iter().any(|&q| module.net(q).name == *p && module.net(q).kind == NetKind::Input) {
-                self.error(format!("instance `{name}`"), format!("`{p}` is not an input port of `{}`", module.name));
+            if !module
+                .ports
+                .iter()
+                .any(|&q| module.net(q).name == *p && module.net(q).kind == NetKind::Input)
+            {
+                self.error(
+                    format!("instance `{name}`"),
+                    format!("`{p}` is not an input port of `{}`", module.name),
+                );
             }
         }
         for (port, net_name, width) in pending_decls {
-            let n = self.declare(&net_name, width, NetKind::InstanceOutput, &format!("{name}.{port}"), 0);
+            let n = self.declare(
+                &net_name,
+                width,
+                NetKind::InstanceOutput,
+                &format!("{name}.{port}"),
+                0,
+            );
             self.driven[n.id as usize] = true;
             self.pending.push(n.id);
             nets.push(n);
@@ -857,9 +888,33 @@ pub fn zero(width: u32) -> Expr {
 /// `[A-Za-z_][A-Za-z0-9_$]*`, not a Verilog keyword hebb might clash with.
 pub fn is_identifier(name: &str) -> bool {
     const KEYWORDS: &[&str] = &[
-        "module", "endmodule", "input", "output", "inout", "wire", "reg", "assign", "always",
-        "begin", "end", "if", "else", "case", "endcase", "localparam", "parameter", "posedge",
-        "negedge", "or", "and", "not", "integer", "initial", "function", "task", "for",
+        "module",
+        "endmodule",
+        "input",
+        "output",
+        "inout",
+        "wire",
+        "reg",
+        "assign",
+        "always",
+        "begin",
+        "end",
+        "if",
+        "else",
+        "case",
+        "endcase",
+        "localparam",
+        "parameter",
+        "posedge",
+        "negedge",
+        "or",
+        "and",
+        "not",
+        "integer",
+        "initial",
+        "function",
+        "task",
+        "for",
     ];
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')

@@ -21,38 +21,147 @@ use crate::error::{Error, Result};
 /// One instruction over value slots. Results are kept within their width.
 #[derive(Debug, Clone, Copy)]
 enum Instr {
-    Copy { dst: u32, a: u32 },
-    Add { dst: u32, a: u32, b: u32, mask: u64 },
-    Sub { dst: u32, a: u32, b: u32, mask: u64 },
-    Mul { dst: u32, a: u32, b: u32, mask: u64 },
-    And { dst: u32, a: u32, b: u32 },
-    Or { dst: u32, a: u32, b: u32 },
-    Xor { dst: u32, a: u32, b: u32 },
-    Not { dst: u32, a: u32, mask: u64 },
-    Shl { dst: u32, a: u32, k: u32, mask: u64 },
-    Shr { dst: u32, a: u32, k: u32 },
+    Copy {
+        dst: u32,
+        a: u32,
+    },
+    Add {
+        dst: u32,
+        a: u32,
+        b: u32,
+        mask: u64,
+    },
+    Sub {
+        dst: u32,
+        a: u32,
+        b: u32,
+        mask: u64,
+    },
+    Mul {
+        dst: u32,
+        a: u32,
+        b: u32,
+        mask: u64,
+    },
+    And {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Or {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Xor {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Not {
+        dst: u32,
+        a: u32,
+        mask: u64,
+    },
+    Shl {
+        dst: u32,
+        a: u32,
+        k: u32,
+        mask: u64,
+    },
+    Shr {
+        dst: u32,
+        a: u32,
+        k: u32,
+    },
     /// Arithmetic right shift of a `width`-bit value.
-    Sra { dst: u32, a: u32, k: u32, width: u32, mask: u64 },
-    Eq { dst: u32, a: u32, b: u32 },
-    Ne { dst: u32, a: u32, b: u32 },
-    Lt { dst: u32, a: u32, b: u32 },
-    Le { dst: u32, a: u32, b: u32 },
-    ReduceOr { dst: u32, a: u32 },
-    ReduceAnd { dst: u32, a: u32, mask: u64 },
-    ReduceXor { dst: u32, a: u32 },
-    Mux { dst: u32, s: u32, a: u32, b: u32 },
+    Sra {
+        dst: u32,
+        a: u32,
+        k: u32,
+        width: u32,
+        mask: u64,
+    },
+    Eq {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Ne {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Lt {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    Le {
+        dst: u32,
+        a: u32,
+        b: u32,
+    },
+    ReduceOr {
+        dst: u32,
+        a: u32,
+    },
+    ReduceAnd {
+        dst: u32,
+        a: u32,
+        mask: u64,
+    },
+    ReduceXor {
+        dst: u32,
+        a: u32,
+    },
+    Mux {
+        dst: u32,
+        s: u32,
+        a: u32,
+        b: u32,
+    },
     /// `(a >> lo) & mask`
-    Slice { dst: u32, a: u32, lo: u32, mask: u64 },
+    Slice {
+        dst: u32,
+        a: u32,
+        lo: u32,
+        mask: u64,
+    },
     /// Sign extension of a `width`-bit value.
-    Sext { dst: u32, a: u32, width: u32, mask: u64 },
+    Sext {
+        dst: u32,
+        a: u32,
+        width: u32,
+        mask: u64,
+    },
     /// `(hi << shift) | lo`
-    Join { dst: u32, hi: u32, lo: u32, shift: u32 },
+    Join {
+        dst: u32,
+        hi: u32,
+        lo: u32,
+        shift: u32,
+    },
     /// `a * factor`: copies of `a` side by side (factor has a one every `width(a)` bits).
-    Repeat { dst: u32, a: u32, factor: u64 },
+    Repeat {
+        dst: u32,
+        a: u32,
+        factor: u64,
+    },
     /// Writes `a` into bits `lo..` of `dst` (`mask` is the field's width mask).
-    Insert { dst: u32, a: u32, lo: u32, mask: u64 },
-    JumpIfZero { s: u32, to: u32 },
-    Jump { to: u32 },
+    Insert {
+        dst: u32,
+        a: u32,
+        lo: u32,
+        mask: u64,
+    },
+    JumpIfZero {
+        s: u32,
+        to: u32,
+    },
+    Jump {
+        to: u32,
+    },
 }
 
 fn run(program: &[Instr], v: &mut [u64]) {
@@ -93,9 +202,7 @@ fn run(program: &[Instr], v: &mut [u64]) {
             Instr::Lt { dst, a, b } => v[dst as usize] = u64::from(v[a as usize] < v[b as usize]),
             Instr::Le { dst, a, b } => v[dst as usize] = u64::from(v[a as usize] <= v[b as usize]),
             Instr::ReduceOr { dst, a } => v[dst as usize] = u64::from(v[a as usize] != 0),
-            Instr::ReduceAnd { dst, a, mask } => {
-                v[dst as usize] = u64::from(v[a as usize] == mask)
-            }
+            Instr::ReduceAnd { dst, a, mask } => v[dst as usize] = u64::from(v[a as usize] == mask),
             Instr::ReduceXor { dst, a } => {
                 v[dst as usize] = u64::from(v[a as usize].count_ones() & 1)
             }
@@ -292,10 +399,25 @@ impl Compiler {
                 );
                 let d = target(self);
                 code.push(match op {
-                    BinaryOp::Add => Instr::Add { dst: d, a, b, mask: m },
-                    BinaryOp::Sub => Instr::Sub { dst: d, a, b, mask: m },
+                    BinaryOp::Add => Instr::Add {
+                        dst: d,
+                        a,
+                        b,
+                        mask: m,
+                    },
+                    BinaryOp::Sub => Instr::Sub {
+                        dst: d,
+                        a,
+                        b,
+                        mask: m,
+                    },
                     // The low bits of a two's-complement product equal the unsigned product's.
-                    BinaryOp::Mul | BinaryOp::MulSigned => Instr::Mul { dst: d, a, b, mask: m },
+                    BinaryOp::Mul | BinaryOp::MulSigned => Instr::Mul {
+                        dst: d,
+                        a,
+                        b,
+                        mask: m,
+                    },
                     BinaryOp::And => Instr::And { dst: d, a, b },
                     BinaryOp::Or => Instr::Or { dst: d, a, b },
                     BinaryOp::Xor => Instr::Xor { dst: d, a, b },
@@ -341,7 +463,9 @@ impl Compiler {
                 code.push(Instr::Mux { dst: d, s, a, b });
                 d
             }
-            Node::Invalid(reason) => unreachable!("a finished module has no invalid expression: {reason}"),
+            Node::Invalid(reason) => {
+                unreachable!("a finished module has no invalid expression: {reason}")
+            }
         };
         out
     }
@@ -781,7 +905,8 @@ impl CompiledModel {
         self.staged.clear();
         for (m, words) in p.memories.iter().zip(&mut self.memories) {
             for &(q, address) in &m.reads {
-                self.staged.push(words[v[address as usize] as usize % m.words]);
+                self.staged
+                    .push(words[v[address as usize] as usize % m.words]);
                 let _ = q;
             }
         }
@@ -801,7 +926,11 @@ impl CompiledModel {
             self.staged.clear();
             for r in &p.registers {
                 let load = r.enable.is_none_or(|e| v[e as usize] & 1 == 1);
-                self.staged.push(if load { v[r.next as usize] } else { v[r.q as usize] });
+                self.staged.push(if load {
+                    v[r.next as usize]
+                } else {
+                    v[r.q as usize]
+                });
             }
             for (r, value) in p.registers.iter().zip(&self.staged) {
                 v[r.q as usize] = *value;

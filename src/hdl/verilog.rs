@@ -50,7 +50,8 @@ fn break_long(line: &str, indent: usize) -> Vec<String> {
                 if i > 0 && bytes[i - 1] == b' ' && bytes.get(i + 1) == Some(&b' ') =>
             {
                 // Only parentheses count for depth; braces hold a concatenation.
-                let paren_depth = line[indent..i].matches('(').count() - line[indent..i].matches(')').count();
+                let paren_depth =
+                    line[indent..i].matches('(').count() - line[indent..i].matches(')').count();
                 if best.is_none_or(|(d, _)| paren_depth < d) {
                     best = Some((paren_depth, i));
                 }
@@ -198,7 +199,13 @@ impl Printer<'_> {
         }
     }
 
-    fn binary_operand(&self, e: &Expr, parent: u8, bitwise: bool, same_level_ok: impl Fn(&Expr) -> bool) -> String {
+    fn binary_operand(
+        &self,
+        e: &Expr,
+        parent: u8,
+        bitwise: bool,
+        same_level_ok: impl Fn(&Expr) -> bool,
+    ) -> String {
         let p = precedence(e);
         // Inside &, |, ^ every comparison, shift or sum gets parentheses:
         // the precedence is right without them, the reader would still ask.
@@ -306,12 +313,17 @@ impl Printer<'_> {
                 loop {
                     match rest.as_slice() {
                         [] => break,
-                        [Statement::If {
-                            condition,
-                            then,
-                            otherwise,
-                        }] => {
-                            out.push(format!("{indent}end else if ({}) begin", self.expr(condition)));
+                        [
+                            Statement::If {
+                                condition,
+                                then,
+                                otherwise,
+                            },
+                        ] => {
+                            out.push(format!(
+                                "{indent}end else if ({}) begin",
+                                self.expr(condition)
+                            ));
                             self.statements(then, depth + 1, out);
                             rest = otherwise;
                         }
@@ -429,7 +441,11 @@ pub fn render(module: &Module) -> Result<String> {
         .map(|(i, &id)| {
             let n = module.net(id);
             PortView {
-                direction: if n.kind == NetKind::Input { "input " } else { "output" },
+                direction: if n.kind == NetKind::Input {
+                    "input "
+                } else {
+                    "output"
+                },
                 range: range(n.width),
                 name: n.name.clone(),
                 separator: if i + 1 == module.ports.len() { "" } else { "," },

@@ -190,7 +190,8 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
         let mut rtl_files = Vec::new();
         for file in &rtl {
             let name = file.file_name();
-            fs::write(scratch.join(&name), &file.text).map_err(|e| Error::io(scratch.join(&name), e))?;
+            fs::write(scratch.join(&name), &file.text)
+                .map_err(|e| Error::io(scratch.join(&name), e))?;
             rtl_files.push(name);
         }
         fs::write(scratch.join("shim.cpp"), &shim)

@@ -52,7 +52,12 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
 
     let max_weight = m.constant("MAX_WEIGHT", w, p.max_weight(), "");
     let max_trace = m.constant("MAX_TRACE", t, p.max_trace(), "");
-    let min_eligibility = m.constant("MIN_ELIGIBILITY", t, p.min_eligibility() as u64 & mask(t), "");
+    let min_eligibility = m.constant(
+        "MIN_ELIGIBILITY",
+        t,
+        p.min_eligibility() as u64 & mask(t),
+        "",
+    );
     let max_eligibility = m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, "");
     let reset_weight = m.constant("RESET_WEIGHT", w, p.reset_weight(), "");
 
@@ -148,7 +153,10 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
             .repeat(product_bits)
     };
     m.assign(weight_delta, delta);
-    m.assign(weight_sum, weight_q.zext(sum_bits) + weight_delta.sext(sum_bits));
+    m.assign(
+        weight_sum,
+        weight_q.zext(sum_bits) + weight_delta.sext(sum_bits),
+    );
     m.assign(
         weight_updated,
         mux(

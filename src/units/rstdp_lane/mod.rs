@@ -68,7 +68,10 @@ impl Design for RstdpLane {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 
     /// The built-in stimulus: sparse, dense and bursty spiking, reward

@@ -8,9 +8,9 @@ use crate::design::verilog_literal;
 use crate::error::Result;
 
 use super::RstdpLane;
-use crate::design::Design;
 use super::params::LaneParams;
 use super::vectors::VectorFile;
+use crate::design::Design;
 
 #[derive(Template)]
 #[template(path = "rstdp_lane/rstdp_lane_tb.v")]
