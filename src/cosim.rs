@@ -26,6 +26,8 @@ pub struct Lockstep {
     /// first (the table lists them in dataflow order), then registers,
     /// outputs, constants, inputs; so a mismatch names the most upstream net.
     compare_order: Vec<usize>,
+    /// The top module's inputs other than `clk_i`, driven from `clock`'s vector.
+    inputs: Vec<usize>,
     clk: usize,
     cycle: u64,
     golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
@@ -84,7 +86,11 @@ impl Lockstep {
         };
         let mut compare_order: Vec<usize> = (0..signals.len()).collect();
         compare_order.sort_by_key(|&i| rank(signals[i].kind));
+        let inputs = (0..signals.len())
+            .filter(|&i| signals[i].is_input() && i != clk)
+            .collect();
         Ok(Lockstep {
+            inputs,
             signals,
             model,
             rtl,
@@ -132,14 +138,15 @@ impl Lockstep {
     /// first disagreement is returned.
     pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
         let start = self.cycle * CLOCK_PERIOD_PS;
-        for (i, signal) in self.signals.iter().enumerate() {
-            if signal.is_input() {
-                let value = if i == self.clk { 0 } else { inputs[i] };
-                self.model.set_input(i, value);
-                if let Some(rtl) = self.rtl.as_mut() {
-                    rtl.set(i, value);
-                }
+        for &i in &self.inputs {
+            self.model.set_input(i, inputs[i]);
+            if let Some(rtl) = self.rtl.as_mut() {
+                rtl.set(i, inputs[i]);
             }
+        }
+        self.model.set_input(self.clk, 0);
+        if let Some(rtl) = self.rtl.as_mut() {
+            rtl.set(self.clk, 0);
         }
         let before = self.evaluate(start, "before the edge");
         self.model.set_input(self.clk, 1);

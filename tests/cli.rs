@@ -117,12 +117,14 @@ fn generate_writes_rtl_constraints_and_resources() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out));
-    let rtl = std::fs::read_to_string(dir.path().join("gen/rtl/rstdp_lane.v")).unwrap();
+    let rtl =
+        std::fs::read_to_string(dir.path().join("gen/rtl/rstdp_lane_w8_t6_r8_l4_d4.v")).unwrap();
     assert!(rtl.contains("weight_bits W = 8, trace_bits T = 6"));
+    assert!(rtl.contains("module rstdp_lane_w8_t6_r8_l4_d4 ("));
     for f in [
-        "constraints/rstdp_lane.xdc",
-        "constraints/rstdp_lane.sdc",
-        "constraints/rstdp_lane_nextpnr.py",
+        "constraints/rstdp_lane_w8_t6_r8_l4_d4.xdc",
+        "constraints/rstdp_lane_w8_t6_r8_l4_d4.sdc",
+        "constraints/rstdp_lane_w8_t6_r8_l4_d4_nextpnr.py",
     ] {
         assert!(dir.path().join("gen").join(f).is_file(), "{f}");
     }
@@ -148,7 +150,7 @@ fn main_job_cosimulates_diffs_and_reports() {
         "{t}"
     );
     for f in [
-        "rtl/rstdp_lane.v",
+        "rtl/rstdp_lane_w16_t12_r8_l4_d4.v",
         "sim/golden.vcd",
         "sim/rtl.vcd",
         "resources.json",
@@ -222,7 +224,14 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(dir.path().join("dot/rtl/sc_dot_product.v").is_file());
+    let rtl: Vec<String> = std::fs::read_dir(dir.path().join("dot/rtl"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        rtl.len() == 1 && rtl[0].starts_with("sc_dot_product_") && rtl[0].ends_with(".v"),
+        "{rtl:?}"
+    );
     let unknown = hebb(&["generate", "--unit", "sc_nope", "--out", "x"], dir.path());
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
@@ -243,7 +252,89 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
         dir.path(),
     );
     assert_eq!(mixed.status.code(), Some(2));
+    assert!(
+        text(&mixed).contains("--weight-bits is an alias of a rstdp_lane key"),
+        "{}",
+        text(&mixed)
+    );
     assert!(!dir.path().join("x").exists());
+}
+
+#[test]
+fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lane.toml"),
+        "# a narrow lane\nweight_bits = 8\ntrace_bits = 10\n",
+    )
+    .unwrap();
+    let out = hebb(
+        &[
+            "generate", "--params", "lane.toml", "--set", "learning_shift=2", "--out", "a",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("a/rtl/rstdp_lane_w8_t10_r8_l2_d4.v").is_file());
+
+    // --module-name overrides the name; the file follows it.
+    let out = hebb(
+        &["generate", "--set", "weight_bits=8", "--module-name", "my_lane", "--out", "b"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let rtl = std::fs::read_to_string(dir.path().join("b/rtl/my_lane.v")).unwrap();
+    assert!(rtl.contains("module my_lane ("));
+
+    // Errors: (arguments, what the message must say); nothing is written.
+    std::fs::write(dir.path().join("bad.toml"), "trace_bits = 10\nweight_bits = 40\n").unwrap();
+    std::fs::write(dir.path().join("typo.toml"), "weigth_bits = 8\n").unwrap();
+    std::fs::write(dir.path().join("syntax.toml"), "weight_bits = = 8\n").unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--params", "bad.toml"],
+            "bad.toml:2: parameter `weight_bits` = 40 is out of range: allowed 1..=32",
+        ),
+        (
+            &["--params", "typo.toml"],
+            "typo.toml:1: unknown key `weigth_bits` for unit rstdp_lane",
+        ),
+        (&["--params", "syntax.toml"], "syntax.toml:1:"),
+        (
+            &["--set", "trace_bits=1"],
+            "--set trace_bits=1: parameter `trace_bits` = 1 is out of range: allowed 2..=30",
+        ),
+        (
+            &["--set", "trace_bits=wide"],
+            "--set trace_bits=wide: parameter `trace_bits` = \"wide\" is not valid",
+        ),
+        (&["--reset-weight", "-1"], "`reset_weight` = -1"),
+        (&["--module-name", "2lanes"], "--module-name `2lanes` is not a Verilog identifier"),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["generate"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--out", "never"]);
+        let out = hebb(&full, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(expected), "{args:?}: {}", text(&out));
+        assert!(!dir.path().join("never").exists(), "{args:?} wrote output");
+    }
+}
+
+#[test]
+fn units_lists_every_unit_with_keys_defaults_and_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hebb(&["units"], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    for unit in hebb::units::UNITS {
+        assert!(t.contains(&format!("{}: ", unit.name())), "{t}");
+        for key in unit.keys() {
+            assert!(t.contains(key.key), "{t}");
+        }
+    }
+    assert!(t.contains("weight_bits") && t.contains("default 16") && t.contains("1..=32"), "{t}");
 }
 
 #[test]
