@@ -8,15 +8,15 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::{Design, mask};
-use hebb::netlist::PortVector;
-use hebb::units::bitstream::decoder::{Decoder, DecoderParams, DecoderStep};
-use hebb::units::bitstream::dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
-use hebb::units::bitstream::sng::{Sng, SngParams, SngStep};
-use hebb::units::bitstream::stdp::{
+use hebb::cosim::PortVector;
+use hebb::units::sc_decoder::{Decoder, DecoderParams, DecoderStep};
+use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
+use hebb::units::sc_sng::{Sng, SngParams, SngStep};
+use hebb::units::sc_stdp::{
     RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
 };
-use hebb::units::bitstream::synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
-use hebb::units::bitstream::{Polynomial, Source};
+use hebb::units::sc_synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
+use hebb::stochastic::{Polynomial, Source};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -87,7 +87,7 @@ fn sng_run(
 ) -> Result<(), TestCaseError> {
     let design = Sng::new(params);
     let mut sim = sim(&design, rtl);
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = SngStep::new(&params);
     for (cycle, &(rst_n, en, value)) in stimulus.iter().enumerate() {
         let value = value & mask(params.width());
@@ -190,7 +190,7 @@ fn synapse_run(
 ) -> Result<(), TestCaseError> {
     let design = Synapse::new(params);
     let mut sim = sim(&design, rtl);
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = SynapseStep::new(&params);
     for (cycle, (rst_n, inputs)) in stimulus.iter().enumerate() {
         let mut inputs = *inputs;
@@ -254,7 +254,7 @@ fn decoder_run(
 ) -> Result<(), TestCaseError> {
     let design = Decoder::new(params);
     let mut sim = sim(&design, rtl);
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = DecoderStep::new(&params);
     for (cycle, &(rst_n, en, bit)) in stimulus.iter().enumerate() {
         ports
@@ -361,7 +361,7 @@ fn dot_stimulus() -> impl Strategy<Value = Vec<DotCycle>> {
 fn dot_run(params: DotParams, stimulus: &[DotCycle], rtl: bool) -> Result<(), TestCaseError> {
     let design = DotProduct::new(params);
     let mut sim = sim(&design, rtl);
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = DotStep::new(&params);
     let (n, w) = (params.inputs(), params.width());
     // Keep x constant over stretches so that windows decode real values.
@@ -477,7 +477,7 @@ fn stdp_stimulus() -> impl Strategy<Value = Vec<StdpCycle>> {
 fn stdp_run(params: StdpParams, stimulus: &[StdpCycle], rtl: bool) -> Result<(), TestCaseError> {
     let design = StochasticStdp::new(params);
     let mut sim = sim(&design, rtl);
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = StdpStep::new(&params);
     for (cycle, (rst_n, inputs)) in stimulus.iter().enumerate() {
         ports

@@ -3,16 +3,16 @@
 
 use hebb::cosim::Lockstep;
 use hebb::design::Design;
-use hebb::netlist::PortVector;
-use hebb::units::bitstream::decoder::{Decoder, DecoderParams};
-use hebb::units::bitstream::dot_product::{Combine, DotParams, DotProduct};
-use hebb::units::bitstream::sng::SngParams;
-use hebb::units::bitstream::synapse::{Synapse, SynapseParams};
-use hebb::units::bitstream::{Polynomial, Source};
+use hebb::cosim::PortVector;
+use hebb::units::sc_decoder::{Decoder, DecoderParams};
+use hebb::units::sc_dot_product::{Combine, DotParams, DotProduct};
+use hebb::units::sc_sng::SngParams;
+use hebb::units::sc_synapse::{Synapse, SynapseParams};
+use hebb::stochastic::{Polynomial, Source};
 
 fn rtl(design: &dyn Design) -> (Lockstep, PortVector) {
     let mut sim = Lockstep::with_rtl(design).unwrap();
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     ports.set("rst_ni", 0);
     sim.clock(ports.values()).unwrap();
     ports.set("rst_ni", 1);
