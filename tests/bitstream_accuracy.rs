@@ -1,10 +1,10 @@
 //! `sc-accuracy`: the study's numbers, its outputs, and the guards on them.
 
+use hebb::stochastic::{Generator, Source};
 use hebb::studies::sc_accuracy::{
     self, KindStreams, Operands, SourceKind, WIDTH, multiply_errors_from, run_accuracy,
 };
 use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotStep};
-use hebb::stochastic::{Generator, Source};
 
 #[test]
 fn run_accuracy_prints_and_writes_json_and_svg() {

@@ -6,17 +6,15 @@
 //! with resets and weight updates.
 
 use hebb::cosim::Lockstep;
-use hebb::design::{Design, mask};
 use hebb::cosim::PortVector;
+use hebb::design::{Design, mask};
+use hebb::stochastic::{Polynomial, Source};
 use hebb::tools::gates::{SynthTarget, iverilog_2005, verilator_lint, yosys_synth};
 use hebb::units::sc_decoder::{Decoder, DecoderParams, DecoderStep};
 use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
 use hebb::units::sc_sng::{Sng, SngParams, SngStep};
-use hebb::units::sc_stdp::{
-    RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
-};
+use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp};
 use hebb::units::sc_synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
-use hebb::stochastic::{Polynomial, Source};
 
 /// One corner design, with its typed parameters (for the step model).
 #[derive(Debug, Clone, Copy)]

@@ -3,13 +3,13 @@
 //! and no latch. Renders are byte-identical for identical parameters.
 
 use hebb::design::Design;
+use hebb::stochastic::{Polynomial, Source};
 use hebb::tools::gates::{SynthTarget, iverilog_2005, verilator_lint, yosys_synth};
 use hebb::units::sc_decoder::{Decoder, DecoderParams};
 use hebb::units::sc_dot_product::{Combine, DotParams, DotProduct};
 use hebb::units::sc_sng::{Sng, SngParams};
 use hebb::units::sc_stdp::{RawStdpParams, StdpParams, StochasticStdp};
 use hebb::units::sc_synapse::{Synapse, SynapseParams};
-use hebb::stochastic::{Polynomial, Source};
 
 fn designs() -> Vec<Box<dyn Design>> {
     vec![

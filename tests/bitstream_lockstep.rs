@@ -7,16 +7,14 @@
 //! so the RTL properties run few cases; the model-only properties run many.
 
 use hebb::cosim::Lockstep;
-use hebb::design::{Design, mask};
 use hebb::cosim::PortVector;
+use hebb::design::{Design, mask};
+use hebb::stochastic::{Polynomial, Source};
 use hebb::units::sc_decoder::{Decoder, DecoderParams, DecoderStep};
 use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
 use hebb::units::sc_sng::{Sng, SngParams, SngStep};
-use hebb::units::sc_stdp::{
-    RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
-};
+use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp};
 use hebb::units::sc_synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
-use hebb::stochastic::{Polynomial, Source};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -305,15 +303,22 @@ proptest! {
 
 // ---------------------------------------------------------------- dot product
 
-fn dot_params() -> impl Strategy<Value = DotParams> {
+/// Dot-product parameters; `long_windows` adds windows up to the largest
+/// (model-only: the RTL properties keep to short ones).
+fn dot_params(long_windows: bool) -> impl Strategy<Value = DotParams> {
+    let window = if long_windows {
+        prop_oneof![1u64..=4, 5u64..=80, 81u64..=1 << 24, Just(1 << 24)].boxed()
+    } else {
+        prop_oneof![1u64..=4, 5u64..=80].boxed()
+    };
     (2u32..=8)
         .prop_flat_map(|n| (Just(n), 3u32..=(64 / n).min(32)))
-        .prop_flat_map(|(n, w)| {
+        .prop_flat_map(move |(n, w)| {
             (
                 Just(n),
                 Just(w),
                 prop_oneof![Just(Combine::Popcount), Just(Combine::Mux)],
-                prop_oneof![1u64..=4, 5u64..=80],
+                window.clone(),
                 (source(w), source(w), source(w)),
                 prop::collection::vec(0..=mask(w), 0..=n as usize),
             )
@@ -403,7 +408,7 @@ fn dot_run(params: DotParams, stimulus: &[DotCycle], rtl: bool) -> Result<(), Te
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn dot_product_rtl_equals_cycle_model_equals_step_model(params in dot_params(), stimulus in dot_stimulus()) {
+    fn dot_product_rtl_equals_cycle_model_equals_step_model(params in dot_params(false), stimulus in dot_stimulus()) {
         dot_run(params, &stimulus, true)?;
     }
 }
@@ -411,15 +416,18 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn dot_product_cycle_model_equals_step_model(params in dot_params(), stimulus in dot_stimulus()) {
+    fn dot_product_cycle_model_equals_step_model(params in dot_params(true), stimulus in dot_stimulus()) {
         dot_run(params, &stimulus, false)?;
     }
 }
 
 // ---------------------------------------------------------------- STDP
 
-fn stdp_params() -> impl Strategy<Value = StdpParams> {
-    (3u32..=16, 3u32..=16, 2u32..=33)
+/// STDP parameters with weight and rand widths up to `max_bits` (16 for the
+/// RTL properties, which verilate each design; the whole 3..=32 for the
+/// model-only ones).
+fn stdp_params_up_to(max_bits: u32) -> impl Strategy<Value = StdpParams> {
+    (3u32..=max_bits, 3u32..=max_bits, 2u32..=33)
         .prop_flat_map(|(w, b, window)| {
             (
                 Just((w, b, window)),
@@ -524,7 +532,7 @@ fn stdp_run(params: StdpParams, stimulus: &[StdpCycle], rtl: bool) -> Result<(),
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn stdp_rtl_equals_cycle_model_equals_step_model(params in stdp_params(), stimulus in stdp_stimulus()) {
+    fn stdp_rtl_equals_cycle_model_equals_step_model(params in stdp_params_up_to(16), stimulus in stdp_stimulus()) {
         stdp_run(params, &stimulus, true)?;
     }
 }
@@ -532,7 +540,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn stdp_cycle_model_equals_step_model(params in stdp_params(), stimulus in stdp_stimulus()) {
+    fn stdp_cycle_model_equals_step_model(params in stdp_params_up_to(32), stimulus in stdp_stimulus()) {
         stdp_run(params, &stimulus, false)?;
     }
 }

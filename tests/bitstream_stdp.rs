@@ -3,12 +3,10 @@
 //! Verilated RTL; events fire at the fixed-point rates; parameters are checked.
 
 use hebb::cosim::Lockstep;
-use hebb::design::Design;
 use hebb::cosim::PortVector;
-use hebb::units::sc_stdp::{
-    RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
-};
+use hebb::design::Design;
 use hebb::stochastic::{Polynomial, Source};
+use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp};
 
 /// splitmix64, the test's own randomness (independent of the unit's generators).
 fn splitmix(state: &mut u64) -> u64 {

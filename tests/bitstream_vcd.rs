@@ -3,15 +3,15 @@
 //! at every half clock: every internal net agrees, not only the ports.
 
 use hebb::cosim::Lockstep;
-use hebb::design::Design;
 use hebb::cosim::PortVector;
+use hebb::design::Design;
+use hebb::stochastic::{Polynomial, Source};
 use hebb::trace::diff_files;
 use hebb::units::sc_decoder::{Decoder, DecoderParams};
 use hebb::units::sc_dot_product::{Combine, DotParams, DotProduct};
 use hebb::units::sc_sng::{Sng, SngParams};
 use hebb::units::sc_stdp::{RawStdpParams, StochasticStdp};
 use hebb::units::sc_synapse::{Synapse, SynapseParams};
-use hebb::stochastic::{Polynomial, Source};
 
 fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -243,9 +243,7 @@ impl std::str::FromStr for Source {
         };
         match parts.as_slice() {
             ["sobol"] => Ok(Source::sobol(1)),
-            ["sobol", d] => Ok(Source::sobol(
-                u32::try_from(number(d)?).map_err(|_| bad())?,
-            )),
+            ["sobol", d] => Ok(Source::sobol(u32::try_from(number(d)?).map_err(|_| bad())?)),
             ["lfsr", rest @ ..] if rest.len() <= 2 => {
                 let polynomial = match rest.first() {
                     None | Some(&"primary") => Polynomial::Primary,

@@ -26,10 +26,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::stochastic::{Generator, Polynomial, Source};
 use crate::design::mask;
 use crate::error::{Error, Result};
 use crate::outputs::write_all;
+use crate::stochastic::{Generator, Polynomial, Source};
 
 /// Value width of the study.
 pub const WIDTH: u32 = 12;

@@ -109,7 +109,10 @@ impl Design for Decoder {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 }
 

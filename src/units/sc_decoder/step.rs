@@ -1,7 +1,6 @@
 //! The window decoder's step model (docs/spec.md section 2.5), written from
 //! the spec without widths: the independent golden model of the description.
 
-
 use super::DecoderParams;
 
 /// What the decoder shows during a cycle.

@@ -2,7 +2,9 @@
 //! cycle model, net table and estimate. The step model (`step.rs`) states the
 //! same rule independently (docs/spec.md section 2.6).
 
-use crate::hdl::{DescriptionError, Expr, Module, ModuleBuilder, Statement, concat, lit, mux, zero};
+use crate::hdl::{
+    DescriptionError, Expr, Module, ModuleBuilder, Statement, concat, lit, mux, zero,
+};
 use crate::stochastic::describe_generator;
 
 use super::DotParams;
@@ -141,9 +143,11 @@ pub fn describe(p: &DotParams, name: &str) -> Result<Module, DescriptionError> {
             .reduce(|a, b| a + b)
             .expect("n >= 2: at least one threshold");
         m.assign(mux_select, reached);
-        let chain = (0..n - 1).rev().fold(Expr::from(products.bit(n - 1)), |rest, j| {
-            mux(mux_select.eq(lit(s, j.into())), products.bit(j), rest)
-        });
+        let chain = (0..n - 1)
+            .rev()
+            .fold(Expr::from(products.bit(n - 1)), |rest, j| {
+                mux(mux_select.eq(lit(s, j.into())), products.bit(j), rest)
+            });
         m.assign(increment, chain);
         increment
     } else {

@@ -292,7 +292,10 @@ impl Design for DotProduct {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 }
 

@@ -114,7 +114,10 @@ impl Design for Sng {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 }
 

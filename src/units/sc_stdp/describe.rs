@@ -36,9 +36,7 @@ pub fn describe(p: &StdpParams, name: &str) -> Result<Module, DescriptionError> 
             ),
             String::new(),
             "A clock with step_i high is one timestep. LTP fires when post_i = 1, a pre".into(),
-            format!(
-                "spike occurred in the previous {h} timesteps and event_rand < LTP_THRESHOLD;"
-            ),
+            format!("spike occurred in the previous {h} timesteps and event_rand < LTP_THRESHOLD;"),
             "else LTD fires when pre_i = 1, post_i = 0 and event_rand < LTD_THRESHOLD.".into(),
             "One event number is drawn per timestep, whatever happens. The weight moves".into(),
             "by WEIGHT_STEP and saturates in [MIN_WEIGHT, MAX_WEIGHT]; the weight stream".into(),
@@ -93,16 +91,28 @@ pub fn describe(p: &StdpParams, name: &str) -> Result<Module, DescriptionError> 
     m.assign(pre_recent, history_q.any());
     m.assign(ltp_candidate, post_i & pre_recent);
     m.assign(ltd_candidate, pre_i & !post_i);
-    m.assign(ltp_fire, step_i & ltp_candidate & event.rand.lt(ltp_threshold));
-    m.assign(ltd_fire, step_i & ltd_candidate & event.rand.lt(ltd_threshold));
+    m.assign(
+        ltp_fire,
+        step_i & ltp_candidate & event.rand.lt(ltp_threshold),
+    );
+    m.assign(
+        ltd_fire,
+        step_i & ltd_candidate & event.rand.lt(ltd_threshold),
+    );
 
     m.section(&["Saturating weight moves in W + 1 bits."]);
     let weight_raised = m.wire("weight_raised", w + 1, "");
     let weight_lowered = m.wire("weight_lowered", w + 1, "");
     let weight_potentiated = m.wire("weight_potentiated", w, "");
     let weight_depressed = m.wire("weight_depressed", w, "");
-    m.assign(weight_raised, weight_q.zext(w + 1) + weight_step.zext(w + 1));
-    m.assign(weight_lowered, weight_q.zext(w + 1) - weight_step.zext(w + 1));
+    m.assign(
+        weight_raised,
+        weight_q.zext(w + 1) + weight_step.zext(w + 1),
+    );
+    m.assign(
+        weight_lowered,
+        weight_q.zext(w + 1) - weight_step.zext(w + 1),
+    );
     m.assign(
         weight_potentiated,
         mux(

@@ -221,7 +221,10 @@ impl Design for StochasticStdp {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 }
 

@@ -53,15 +53,25 @@ pub fn describe(p: &SynapseParams, name: &str) -> Result<Module, DescriptionErro
     m.assign(weight_bit, generator.rand.lt(weight_q));
     m.assign(post_bit, pre_i & weight_bit);
 
-    m.section(&["Register inputs: a weight update lands at its clock; en_i advances the generator."]);
+    m.section(&[
+        "Register inputs: a weight update lands at its clock; en_i advances the generator.",
+    ]);
     let weight_d = m.comb("weight_d", n, "");
     let gen_state_d = m.comb("gen_state_d", n, "");
     let set = Statement::assign;
     m.process(vec![
         set(weight_d, weight_q.into()),
         set(gen_state_d, gen_state_q.into()),
-        Statement::when(update_weight_i, vec![set(weight_d, weight_value_i.into())], vec![]),
-        Statement::when(en_i, vec![set(gen_state_d, generator.state_next.into())], vec![]),
+        Statement::when(
+            update_weight_i,
+            vec![set(weight_d, weight_value_i.into())],
+            vec![],
+        ),
+        Statement::when(
+            en_i,
+            vec![set(gen_state_d, generator.state_next.into())],
+            vec![],
+        ),
     ]);
     m.clocked(
         vec![

@@ -130,7 +130,10 @@ impl Design for Synapse {
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(&self.params, &self.top_module())?))
+        Ok(Arc::new(describe::describe(
+            &self.params,
+            &self.top_module(),
+        )?))
     }
 }
 
