@@ -2,7 +2,7 @@
 
 use hebb::stochastic::{Generator, Source};
 use hebb::studies::sc_accuracy::{
-    self, KindStreams, Operands, SourceKind, WIDTH, multiply_errors_from, run_accuracy,
+    self as accuracy, KindStreams, Operands, SourceKind, WIDTH, multiply_errors_from, run_accuracy,
 };
 use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotStep};
 
