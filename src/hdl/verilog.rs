@@ -82,11 +82,10 @@ fn outermost_operator(line: &str, indent: usize, from: usize) -> Option<(usize, 
                 if i >= from
                     && i > 0
                     && bytes[i - 1] == b' '
-                    && bytes.get(i + 1) == Some(&b' ') =>
+                    && bytes.get(i + 1) == Some(&b' ')
+                    && best.is_none_or(|(d, _)| depth < d) =>
             {
-                if best.is_none_or(|(d, _)| depth < d) {
-                    best = Some((depth, i));
-                }
+                best = Some((depth, i));
             }
             _ => {}
         }
