@@ -190,11 +190,14 @@ fn stdp_check(p: StdpParams, design: &dyn Design) -> Option<String> {
     })
 }
 
+/// A planted fault: what it is, the net whose assign it replaces, the replacement.
+type Fault<'a> = (&'a str, &'a str, Box<dyn FnOnce(&Module) -> Expr>);
+
 /// `check` passes on the design and fails on each planted fault.
 fn caught<D: Design>(
     design: &D,
     check: impl Fn(&dyn Design) -> Option<String>,
-    faults: Vec<(&str, &str, Box<dyn FnOnce(&Module) -> Expr>)>,
+    faults: Vec<Fault>,
 ) {
     assert_eq!(check(design), None, "{}", design.describe());
     for (what, net, fault) in faults {

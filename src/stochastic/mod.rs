@@ -12,7 +12,7 @@ pub mod source;
 pub use lfsr::Polynomial;
 pub use source::{Generator, Source, SourceTables};
 
-use crate::hdl::{Expr, ModuleBuilder, Net, concat, lit, mux, zero};
+use crate::hdl::{ModuleBuilder, Net, concat, lit, mux, zero};
 
 /// The nets a generator adds to a description.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +51,8 @@ pub fn describe_generator(
             m.section(&[
                 &title,
                 &format!("Fibonacci LFSR, XOR feedback from taps {taps}"),
-                &format!("({origin}); rand is the state itself (never zero)."),
+                &format!("({origin});"),
+                "rand is the state itself (never zero).",
             ]);
             let state_next = m.wire(&format!("{prefix}_state_next"), width, "");
             let rand = m.wire(&format!("{prefix}_rand"), width, "");
@@ -79,9 +80,7 @@ pub fn describe_generator(
                 .iter()
                 .enumerate()
                 .map(|(k, &v)| mux(state_q.bit(k as u32), lit(width, v), zero(width)));
-            let xor = terms
-                .reduce(|a, b| a ^ b)
-                .unwrap_or_else(|| Expr::from(zero(width)));
+            let xor = terms.reduce(|a, b| a ^ b).unwrap_or_else(|| zero(width));
             m.assign(rand, xor);
             GeneratorNets { state_next, rand }
         }

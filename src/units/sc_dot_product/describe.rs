@@ -143,11 +143,9 @@ pub fn describe(p: &DotParams, name: &str) -> Result<Module, DescriptionError> {
             .reduce(|a, b| a + b)
             .expect("n >= 2: at least one threshold");
         m.assign(mux_select, reached);
-        let chain = (0..n - 1)
-            .rev()
-            .fold(Expr::from(products.bit(n - 1)), |rest, j| {
-                mux(mux_select.eq(lit(s, j.into())), products.bit(j), rest)
-            });
+        let chain = (0..n - 1).rev().fold(products.bit(n - 1), |rest, j| {
+            mux(mux_select.eq(lit(s, j.into())), products.bit(j), rest)
+        });
         m.assign(increment, chain);
         increment
     } else {
