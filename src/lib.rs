@@ -11,6 +11,8 @@ pub mod mismatch;
 pub mod outputs;
 pub mod params;
 pub mod resources;
+pub mod stochastic;
+pub mod studies;
 pub mod tools;
 pub mod trace;
 pub mod units;

@@ -225,10 +225,36 @@ fn execute(command: Command) -> Result<bool> {
         }
         Command::Testbench { file, out, run } => testbench(&file, &out, run),
         Command::ScAccuracy { out, budget } => {
-            let _ = (out, budget);
-            Err(Error::Other(
-                "TEMPORARY: sc-accuracy is being ported".into(),
-            ))
+            if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
+                return Err(Error::Other(format!(
+                    "parameter `budget` = {b} is out of range: allowed a finite RMSE > 0"
+                )));
+            }
+            let report = hebb::studies::sc_accuracy::run_accuracy(&out)?;
+            if let Some(budget) = budget {
+                use hebb::studies::sc_accuracy::Operands;
+                let answers = [
+                    (
+                        "on the 65x65 grid of multiples of 1/64",
+                        report.cheapest_for_operands(budget, Operands::Grid),
+                    ),
+                    (
+                        "on the grid and on random 12-bit operands",
+                        report.cheapest_for_all(budget),
+                    ),
+                ];
+                for (operands, answer) in answers {
+                    match answer {
+                        Some((source, length)) => println!(
+                            "budget {budget} {operands}: {source:?} at {length} bits is the shortest stream within it"
+                        ),
+                        None => println!(
+                            "budget {budget} {operands}: no source meets it at the lengths studied (64..=4096 bits)"
+                        ),
+                    }
+                }
+            }
+            Ok(true)
         }
         Command::Units => {
             print_units()?;

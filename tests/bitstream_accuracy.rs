@@ -1,10 +1,10 @@
 //! `sc-accuracy`: the study's numbers, its outputs, and the guards on them.
 
-use hebb::units::bitstream::accuracy::{
-    self, KindStreams, Operands, SourceKind, WIDTH, multiply_errors_from, run_accuracy,
+use hebb::stochastic::{Generator, Source};
+use hebb::studies::sc_accuracy::{
+    self as accuracy, KindStreams, Operands, SourceKind, WIDTH, multiply_errors_from, run_accuracy,
 };
-use hebb::units::bitstream::dot_product::{Combine, DotInputs, DotParams, DotStep};
-use hebb::units::bitstream::{Generator, Source};
+use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotStep};
 
 #[test]
 fn run_accuracy_prints_and_writes_json_and_svg() {

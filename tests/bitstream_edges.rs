@@ -6,17 +6,15 @@
 //! with resets and weight updates.
 
 use hebb::cosim::Lockstep;
+use hebb::cosim::PortVector;
 use hebb::design::{Design, mask};
-use hebb::netlist::PortVector;
+use hebb::stochastic::{Polynomial, Source};
 use hebb::tools::gates::{SynthTarget, iverilog_2005, verilator_lint, yosys_synth};
-use hebb::units::bitstream::decoder::{Decoder, DecoderParams, DecoderStep};
-use hebb::units::bitstream::dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
-use hebb::units::bitstream::sng::{Sng, SngParams, SngStep};
-use hebb::units::bitstream::stdp::{
-    RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
-};
-use hebb::units::bitstream::synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
-use hebb::units::bitstream::{Polynomial, Source};
+use hebb::units::sc_decoder::{Decoder, DecoderParams, DecoderStep};
+use hebb::units::sc_dot_product::{Combine, DotInputs, DotParams, DotProduct, DotStep};
+use hebb::units::sc_sng::{Sng, SngParams, SngStep};
+use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp};
+use hebb::units::sc_synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
 
 /// One corner design, with its typed parameters (for the step model).
 #[derive(Debug, Clone, Copy)]
@@ -149,7 +147,7 @@ impl Stimulus {
 fn cosim(corner: Corner, seed: u64) -> Result<(), String> {
     let design = corner.design();
     let mut sim = Lockstep::with_rtl(design.as_ref()).map_err(|e| e.to_string())?;
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     let mut rng = Stimulus(seed | 1);
     // (port, model) pairs of one cycle, compared after the clock.
     let check = |sim: &Lockstep, ports: &PortVector, cycle: usize, want: &[(&str, u64)]| {

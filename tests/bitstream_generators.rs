@@ -3,9 +3,9 @@
 //! GF(2) matrix (every width), Sobol points against closed forms and the
 //! (0, m, s)-net property.
 
-use hebb::units::bitstream::lfsr::{self, Polynomial, WIDTHS};
-use hebb::units::bitstream::sobol;
-use hebb::units::bitstream::{Generator, Source};
+use hebb::stochastic::lfsr::{self, Polynomial, WIDTHS};
+use hebb::stochastic::sobol;
+use hebb::stochastic::{Generator, Source};
 
 const POLYS: [Polynomial; 2] = [Polynomial::Primary, Polynomial::Reciprocal];
 

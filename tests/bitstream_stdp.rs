@@ -3,12 +3,10 @@
 //! Verilated RTL; events fire at the fixed-point rates; parameters are checked.
 
 use hebb::cosim::Lockstep;
+use hebb::cosim::PortVector;
 use hebb::design::Design;
-use hebb::netlist::PortVector;
-use hebb::units::bitstream::stdp::{
-    RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp,
-};
-use hebb::units::bitstream::{Polynomial, Source};
+use hebb::stochastic::{Polynomial, Source};
+use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, StochasticStdp};
 
 /// splitmix64, the test's own randomness (independent of the unit's generators).
 fn splitmix(state: &mut u64) -> u64 {
@@ -101,7 +99,7 @@ fn the_rtl_follows_the_model_bit_exactly_through_learning() {
     let p = params(3);
     let design = StochasticStdp::new(p);
     let mut sim = Lockstep::with_rtl(&design).unwrap();
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     // Reset (lands at the first clock), then both trains back to back.
     ports.set("rst_ni", 0);
     sim.clock(ports.values()).unwrap();

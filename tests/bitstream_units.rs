@@ -2,17 +2,17 @@
 //! the Verilated RTL against hand-derived expectations; parameter errors.
 
 use hebb::cosim::Lockstep;
+use hebb::cosim::PortVector;
 use hebb::design::Design;
-use hebb::netlist::PortVector;
-use hebb::units::bitstream::decoder::{Decoder, DecoderParams};
-use hebb::units::bitstream::dot_product::{Combine, DotParams, DotProduct};
-use hebb::units::bitstream::sng::SngParams;
-use hebb::units::bitstream::synapse::{Synapse, SynapseParams};
-use hebb::units::bitstream::{Polynomial, Source};
+use hebb::stochastic::{Polynomial, Source};
+use hebb::units::sc_decoder::{Decoder, DecoderParams};
+use hebb::units::sc_dot_product::{Combine, DotParams, DotProduct};
+use hebb::units::sc_sng::SngParams;
+use hebb::units::sc_synapse::{Synapse, SynapseParams};
 
 fn rtl(design: &dyn Design) -> (Lockstep, PortVector) {
     let mut sim = Lockstep::with_rtl(design).unwrap();
-    let mut ports = PortVector::new(&design.ports());
+    let mut ports = PortVector::new(&design.ports().unwrap());
     ports.set("rst_ni", 0);
     sim.clock(ports.values()).unwrap();
     ports.set("rst_ni", 1);
@@ -211,4 +211,208 @@ fn source_width_errors_name_the_callers_width_parameter() {
     .unwrap_err();
     assert_eq!((e.parameter, e.value), ("event_source", 8));
     assert!(e.to_string().contains("allowed 1..=7"), "{e}");
+}
+
+// ---------------------------------------------------------------- parameters
+
+use hebb::params::ParamValues;
+use hebb::units::{UnitKind, unit};
+
+fn design_of(name: &str, sets: &[&str]) -> hebb::error::Result<Box<dyn Design>> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    unit(name)?.design(&ParamValues::gather(None, &sets)?)
+}
+
+/// The error of a parameter set that must be rejected.
+fn error_of(result: hebb::error::Result<Box<dyn Design>>) -> String {
+    match result {
+        Ok(d) => panic!("accepted: {}", d.describe()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// A source parses from its string shorthand and from its table form; both
+/// give the same design.
+#[test]
+fn sources_parse_from_the_shorthand_and_the_table() {
+    let cases = [
+        ("sobol", Source::sobol(1)),
+        ("sobol:2", Source::sobol(2)),
+        ("lfsr", Source::LFSR),
+        ("lfsr:reciprocal", Source::LFSR_RECIPROCAL),
+        (
+            "lfsr:reciprocal:5",
+            Source::Lfsr {
+                polynomial: Polynomial::Reciprocal,
+                seed: 5,
+            },
+        ),
+        (
+            "lfsr:primary:0x5a5",
+            Source::Lfsr {
+                polynomial: Polynomial::Primary,
+                seed: 0x5a5,
+            },
+        ),
+    ];
+    for (text, source) in cases {
+        assert_eq!(text.parse::<Source>().unwrap(), source, "{text}");
+        // Display round-trips.
+        assert_eq!(source.to_string().parse::<Source>().unwrap(), source);
+    }
+    for bad in ["", "sobol:x", "lfsr:odd", "lfsr:primary:1:2", "mersenne"] {
+        assert!(bad.parse::<Source>().is_err(), "{bad}");
+    }
+    let shorthand = design_of(
+        "sc_synapse",
+        &["weight_source=lfsr:reciprocal:5", "width=12"],
+    )
+    .unwrap();
+    let table = design_of(
+        "sc_synapse",
+        &[
+            "weight_source={ kind = \"lfsr\", polynomial = \"reciprocal\", seed = 5 }",
+            "width=12",
+        ],
+    )
+    .unwrap();
+    assert_eq!(shorthand.top_module(), table.top_module());
+    assert_eq!(shorthand.top_module(), "sc_synapse_n12_lfsrr5_rw512");
+    assert_eq!(
+        design_of("sc_sng", &["source=sobol:3", "width=7"])
+            .unwrap()
+            .top_module(),
+        "sc_sng_n7_sobol3"
+    );
+}
+
+/// TOML files take either form too, and a typo in a table is an error.
+#[test]
+fn parameter_files_take_both_source_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dot.toml");
+    std::fs::write(
+        &file,
+        "inputs = 3\ncombine = \"mux\"\ninput_source = \"lfsr\"\nweight_source = { kind = \"sobol\", dimension = 4 }\nselect_source = \"lfsr:primary:9\"\nreset_weights = [1, 2, 3]\n",
+    )
+    .unwrap();
+    let values = ParamValues::gather(Some(&file), &[]).unwrap();
+    let d = unit("sc_dot_product").unwrap().design(&values).unwrap();
+    assert!(
+        d.top_module().starts_with("sc_dot_product_n3_w8_mux_l256_"),
+        "{}",
+        d.top_module()
+    );
+    std::fs::write(
+        &file,
+        "weight_source = { kind = \"sobol\", dimension = 4, seed = 1 }\n",
+    )
+    .unwrap();
+    let values = ParamValues::gather(Some(&file), &[]).unwrap();
+    let e = error_of(unit("sc_dot_product").unwrap().design(&values));
+    assert!(
+        e.contains("weight_source") && e.contains("dot.toml:1"),
+        "{e}"
+    );
+}
+
+/// Unknown keys, wrong types and values out of range name the key.
+#[test]
+fn parameter_errors_name_the_key() {
+    let e = error_of(design_of("sc_decoder", &["windw=3"]));
+    assert!(
+        e.contains("unknown key `windw`") && e.contains("window"),
+        "{e}"
+    );
+    let e = error_of(design_of("sc_decoder", &["window=0"]));
+    assert!(e.contains("window") && e.contains("1..=16777216"), "{e}");
+    let e = error_of(design_of("sc_sng", &["source=sobol:9"]));
+    assert!(e.contains("source") && e.contains("1..=8"), "{e}");
+    let e = error_of(design_of("sc_sng", &["source=bogus"]));
+    assert!(e.contains("source") && e.contains("bogus"), "{e}");
+    let e = error_of(design_of("sc_stdp", &["learning_rate=true"]));
+    assert!(e.contains("learning_rate"), "{e}");
+    let e = error_of(design_of(
+        "sc_dot_product",
+        &["reset_weights=[1, 2, 3, 4, 5]"],
+    ));
+    assert!(e.contains("reset_weights"), "{e}");
+}
+
+/// Every bitstream unit is registered with documented keys equal to its
+/// raw struct's fields; defaults are the old catalog's designs.
+#[test]
+fn units_are_registered_with_their_keys_and_defaults() {
+    for name in [
+        "sc_sng",
+        "sc_synapse",
+        "sc_decoder",
+        "sc_dot_product",
+        "sc_stdp",
+    ] {
+        let kind: &dyn UnitKind = unit(name).unwrap();
+        let defaults = kind.defaults().unwrap();
+        let mut documented: Vec<&str> = kind.keys().iter().map(|k| k.key).collect();
+        let mut fields: Vec<&str> = defaults.keys().map(String::as_str).collect();
+        documented.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(documented, fields, "{name}");
+        let d = hebb::units::default_design(name).unwrap();
+        assert!(d.top_module().starts_with(name), "{}", d.top_module());
+    }
+    let names: Vec<String> = ["sc_sng", "sc_synapse", "sc_decoder"]
+        .iter()
+        .map(|u| hebb::units::default_design(u).unwrap().top_module())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sc_sng_n10_sobol1",
+            "sc_synapse_n10_sobol2_rw512",
+            "sc_decoder_l256"
+        ]
+    );
+}
+
+/// Module names are unique per parameter set: any parameter change renames
+/// the module (a digest covers what the readable parts leave out), while a
+/// parameter the design ignores does not.
+#[test]
+fn module_names_are_unique_per_parameter_set() {
+    let name = |u: &str, sets: &[&str]| design_of(u, sets).unwrap().top_module();
+    let dot = name("sc_dot_product", &[]);
+    assert!(
+        dot.starts_with("sc_dot_product_n4_w8_popcount_l256_"),
+        "{dot}"
+    );
+    assert_eq!(dot.len(), "sc_dot_product_n4_w8_popcount_l256_".len() + 6);
+    for change in [
+        "reset_weights=[64, 128, 192, 254]",
+        "input_source=sobol:4",
+        "weight_source=lfsr",
+        "combine=\"mux\"",
+        "window=255",
+    ] {
+        assert_ne!(name("sc_dot_product", &[change]), dot, "{change}");
+    }
+    // The select source drives nothing in a popcount; missing reset weights are 0.
+    assert_eq!(name("sc_dot_product", &["select_source=lfsr"]), dot);
+    assert_eq!(
+        name("sc_dot_product", &["reset_weights=[1, 2]"]),
+        name("sc_dot_product", &["reset_weights=[1, 2, 0, 0]"])
+    );
+    let stdp = name("sc_stdp", &[]);
+    assert!(stdp.starts_with("sc_stdp_w8_win4_b8_"), "{stdp}");
+    for change in [
+        "learning_rate=65",
+        "ltd_ratio=300",
+        "weight_step=3",
+        "min_weight=1",
+        "max_weight=254",
+        "reset_weight=127",
+        "event_source=sobol:2",
+        "stream_source=lfsr",
+    ] {
+        assert_ne!(name("sc_stdp", &[change]), stdp, "{change}");
+    }
 }

@@ -34,39 +34,118 @@ const LINE: usize = 100;
 
 /// Breaks `line` before its outermost binary operator (` + `, ` - `, ` * `,
 /// ` | `, ` & `, ` ^ `) when it is longer than `LINE`; the continuation
-/// starts under the expression (`indent` columns), plus one per open parenthesis.
+/// starts under the expression (`indent` columns), plus one per open
+/// parenthesis. When the continuation is still too long, every operator of
+/// the outermost level breaks (one operand per line); a line with no such
+/// operator breaks
+/// a concatenation after its commas (`break_concat`).
 fn break_long(line: &str, indent: usize) -> Vec<String> {
-    if line.len() <= LINE {
-        return vec![line.to_string()];
+    let mut lines = Vec::new();
+    let mut rest = line.to_string();
+    // Where the next scan for an operator starts (past a continuation's own operator).
+    let mut from = indent;
+    // Once a chain broke at its outermost level, each of its operands takes a line.
+    let mut chain = false;
+    while rest.len() > LINE || chain {
+        match outermost_operator(&rest, indent, from) {
+            Some((depth, _)) if chain && depth > 0 => break,
+            Some((depth, at)) => {
+                lines.push(rest[..at - 1].to_string());
+                rest = format!("{}{}", " ".repeat(indent + depth), &rest[at..]);
+                if depth > 0 {
+                    break;
+                }
+                // A chain too long for two lines takes one operand per line.
+                chain = chain || rest.len() > LINE;
+                from = indent + 2;
+            }
+            None if lines.is_empty() => return break_concat(line),
+            None => break,
+        }
     }
+    lines.push(rest);
+    lines
+}
+
+/// The (parenthesis depth, position) of the first binary operator at the
+/// smallest parenthesis depth in `line[from..]`, depth counted from `indent`.
+fn outermost_operator(line: &str, indent: usize, from: usize) -> Option<(usize, usize)> {
     let bytes = line.as_bytes();
     let mut depth = 0usize;
-    let mut best: Option<(usize, usize)> = None; // (depth, position)
+    let mut best: Option<(usize, usize)> = None;
     for i in indent..bytes.len() {
         match bytes[i] {
-            b'(' | b'{' => depth += 1,
-            b')' | b'}' => depth = depth.saturating_sub(1),
+            // Only parentheses count for depth; braces hold a concatenation.
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
             b'+' | b'-' | b'*' | b'|' | b'&' | b'^'
-                if i > 0 && bytes[i - 1] == b' ' && bytes.get(i + 1) == Some(&b' ') =>
+                if i >= from
+                    && i > 0
+                    && bytes[i - 1] == b' '
+                    && bytes.get(i + 1) == Some(&b' ')
+                    && best.is_none_or(|(d, _)| depth < d) =>
             {
-                // Only parentheses count for depth; braces hold a concatenation.
-                let paren_depth =
-                    line[indent..i].matches('(').count() - line[indent..i].matches(')').count();
-                if best.is_none_or(|(d, _)| paren_depth < d) {
-                    best = Some((paren_depth, i));
-                }
+                best = Some((depth, i));
             }
             _ => {}
         }
     }
-    let _ = depth;
-    match best {
-        Some((d, at)) => vec![
-            line[..at - 1].to_string(),
-            format!("{}{}", " ".repeat(indent + d), &line[at..]),
-        ],
-        None => vec![line.to_string()],
+    best
+}
+
+/// Breaks the first concatenation of `line` after its top-level commas,
+/// filling each line up to `LINE`; continuations align under its first part.
+fn break_concat(line: &str) -> Vec<String> {
+    let bytes = line.as_bytes();
+    let (mut braces, mut parens) = (0usize, 0usize);
+    let mut open = None;
+    let mut commas = Vec::new();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' => {
+                braces += 1;
+                if braces == 1 && open.is_none() {
+                    open = Some(i);
+                }
+            }
+            b'}' => {
+                braces = braces.saturating_sub(1);
+                if braces == 0 && open.is_some() {
+                    break;
+                }
+            }
+            b'(' => parens += 1,
+            b')' => parens = parens.saturating_sub(1),
+            b',' if braces == 1 && parens == 0 => commas.push(i),
+            _ => {}
+        }
     }
+    let Some(open) = open else {
+        return vec![line.to_string()];
+    };
+    let pad = " ".repeat(open + 1);
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut prefix = String::new();
+    let mut last_fit = None;
+    for &c in &commas {
+        if prefix.len() + (c + 1 - start) > LINE && last_fit.is_some() {
+            let end: usize = last_fit.take().expect("checked");
+            lines.push(format!("{prefix}{}", &line[start..=end]));
+            prefix = pad.clone();
+            start = end + 2;
+        }
+        last_fit = Some(c);
+    }
+    if prefix.len() + (line.len() - start) > LINE
+        && let Some(end) = last_fit
+    {
+        lines.push(format!("{prefix}{}", &line[start..=end]));
+        prefix = pad.clone();
+        start = end + 2;
+    }
+    lines.push(format!("{prefix}{}", &line[start..]));
+    lines
 }
 
 /// Binding strength of what an expression renders as (higher binds tighter).
@@ -199,13 +278,7 @@ impl Printer<'_> {
         }
     }
 
-    fn binary_operand(
-        &self,
-        e: &Expr,
-        parent: u8,
-        bitwise: bool,
-        same_level_ok: impl Fn(&Expr) -> bool,
-    ) -> String {
+    fn binary_operand(&self, e: &Expr, parent: u8, bitwise: bool, same_level_ok: impl Fn(&Expr) -> bool) -> String {
         let p = precedence(e);
         // Inside &, |, ^ every comparison, shift or sum gets parentheses:
         // the precedence is right without them, the reader would still ask.
@@ -313,17 +386,12 @@ impl Printer<'_> {
                 loop {
                     match rest.as_slice() {
                         [] => break,
-                        [
-                            Statement::If {
-                                condition,
-                                then,
-                                otherwise,
-                            },
-                        ] => {
-                            out.push(format!(
-                                "{indent}end else if ({}) begin",
-                                self.expr(condition)
-                            ));
+                        [Statement::If {
+                            condition,
+                            then,
+                            otherwise,
+                        }] => {
+                            out.push(format!("{indent}end else if ({}) begin", self.expr(condition)));
                             self.statements(then, depth + 1, out);
                             rest = otherwise;
                         }
@@ -441,11 +509,7 @@ pub fn render(module: &Module) -> Result<String> {
         .map(|(i, &id)| {
             let n = module.net(id);
             PortView {
-                direction: if n.kind == NetKind::Input {
-                    "input "
-                } else {
-                    "output"
-                },
+                direction: if n.kind == NetKind::Input { "input " } else { "output" },
                 range: range(n.width),
                 name: n.name.clone(),
                 separator: if i + 1 == module.ports.len() { "" } else { "," },

@@ -5,6 +5,11 @@
 pub mod rstdp_array;
 pub mod rstdp_lane;
 pub mod rstdp_lane_pair;
+pub mod sc_decoder;
+pub mod sc_dot_product;
+pub mod sc_sng;
+pub mod sc_stdp;
+pub mod sc_synapse;
 
 use std::marker::PhantomData;
 
@@ -66,7 +71,15 @@ impl<R: Serialize + DeserializeOwned + Default> UnitKind for Unit<R> {
 }
 
 /// Every unit hebb can generate, in the order `hebb units` lists them.
-pub static UNITS: &[&dyn UnitKind] = &[&rstdp_lane::KIND, &rstdp_lane_pair::KIND];
+pub static UNITS: &[&dyn UnitKind] = &[
+    &rstdp_lane::KIND,
+    &rstdp_lane_pair::KIND,
+    &sc_sng::KIND,
+    &sc_synapse::KIND,
+    &sc_decoder::KIND,
+    &sc_dot_product::KIND,
+    &sc_stdp::KIND,
+];
 
 /// The unit named `name`.
 pub fn unit(name: &str) -> Result<&'static dyn UnitKind> {
@@ -86,4 +99,32 @@ pub fn unit(name: &str) -> Result<&'static dyn UnitKind> {
 /// The default design of `name` (what `rtl/` holds).
 pub fn default_design(name: &str) -> Result<Box<dyn Design>> {
     unit(name)?.design(&ParamValues::default())
+}
+
+/// Six hex digits of the SHA-256 of `raw`'s JSON: the part of a module name
+/// that pins the parameters its readable parts leave out.
+pub fn params_digest<R: Serialize>(raw: &R) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(raw).expect("parameters serialize to JSON");
+    Sha256::digest(&json)[..3]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A source in a module name: `sobol2`, `lfsr1` (primary, seed 1),
+/// `lfsrr5a5` (reciprocal, seed 0x5a5).
+pub fn source_key(source: crate::stochastic::Source) -> String {
+    use crate::stochastic::{Polynomial, Source};
+    match source {
+        Source::Sobol { dimension } => format!("sobol{dimension}"),
+        Source::Lfsr {
+            polynomial: Polynomial::Primary,
+            seed,
+        } => format!("lfsr{seed:x}"),
+        Source::Lfsr {
+            polynomial: Polynomial::Reciprocal,
+            seed,
+        } => format!("lfsrr{seed:x}"),
+    }
 }

@@ -17,11 +17,14 @@ use serde::{Deserialize, Serialize};
 
 use super::lfsr::{self, Polynomial};
 use super::sobol;
-use crate::design::{mask, verilog_literal};
+use crate::design::mask;
 use crate::error::ParamError;
 
-/// What drives one generator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What drives one generator. In TOML and JSON either a table
+/// (`{ kind = "sobol", dimension = 2 }`, `{ kind = "lfsr", polynomial =
+/// "primary", seed = 1 }`) or the string shorthand of `FromStr` (`"sobol:2"`,
+/// `"lfsr"`, `"lfsr:reciprocal:5"`); it serializes as the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Lfsr { polynomial: Polynomial, seed: u64 },
@@ -183,82 +186,93 @@ impl Generator {
     }
 }
 
-/// What a template needs to render one generator: `<prefix>_state_next` and `<prefix>_rand`.
-#[derive(Debug, Clone)]
-pub struct GeneratorView {
-    pub prefix: &'static str,
-    pub width: u32,
-    pub description: String,
-    pub lfsr: bool,
-    /// Feedback mask literal (LFSR).
-    pub taps: String,
-    /// Taps as text, e.g. "10, 7".
-    pub tap_list: String,
-    /// Where the taps come from.
-    pub tap_origin: &'static str,
-    /// (counter bit, direction number literal) per bit (Sobol).
-    pub directions: Vec<(u32, String)>,
-    pub zero: String,
-    pub one: String,
+/// The table form, as serde derives it.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum SourceTable {
+    Lfsr { polynomial: Polynomial, seed: u64 },
+    Sobol { dimension: u32 },
 }
 
-impl GeneratorView {
-    pub fn new(prefix: &'static str, width: u32, source: Source) -> Self {
-        let tables = SourceTables::new(width, source);
-        let tap_list = match source {
-            Source::Lfsr { polynomial, .. } => lfsr::taps(width, polynomial)
-                .expect("validated width")
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            Source::Sobol { .. } => String::new(),
-        };
-        GeneratorView {
-            prefix,
-            width,
-            description: source.describe(),
-            lfsr: matches!(source, Source::Lfsr { .. }),
-            taps: verilog_literal(width, tables.tap_mask),
-            tap_list,
-            tap_origin: match source {
-                Source::Lfsr {
-                    polynomial: Polynomial::Reciprocal,
-                    ..
-                } => "the XAPP052 taps mirrored: the reciprocal polynomial",
-                _ => "XAPP052 table",
-            },
-            directions: tables
-                .directions
-                .iter()
-                .enumerate()
-                .map(|(k, v)| (k as u32, verilog_literal(width, *v)))
-                .collect(),
-            zero: verilog_literal(width, 0),
-            one: verilog_literal(width, 1),
+impl From<SourceTable> for Source {
+    fn from(t: SourceTable) -> Source {
+        match t {
+            SourceTable::Lfsr { polynomial, seed } => Source::Lfsr { polynomial, seed },
+            SourceTable::Sobol { dimension } => Source::Sobol { dimension },
         }
     }
 }
 
-/// The generator nets of the cycle models: (state_next, rand) from state_q,
-/// computed as the template's expressions read.
-pub fn generator_nets(tables: &SourceTables, state_q: u64) -> (u64, u64) {
-    let width = tables.width;
-    match tables.source {
-        Source::Lfsr { .. } => {
-            let feedback = u64::from((state_q & tables.tap_mask).count_ones() % 2 == 1);
-            let next = ((state_q & mask(width - 1)) << 1) | feedback;
-            (next, state_q)
-        }
-        Source::Sobol { .. } => {
-            let next = state_q.wrapping_add(1) & mask(width);
-            let mut rand = 0;
-            for (k, v) in tables.directions.iter().enumerate() {
-                if (state_q >> k) & 1 == 1 {
-                    rand ^= v;
-                }
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Source;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(SHORTHAND)
             }
-            (next, rand)
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Source, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Source, A::Error> {
+                SourceTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Source::from)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+const SHORTHAND: &str = "a source: \"sobol:D\" (D = 1..=8), \"lfsr\", \"lfsr:POLY\" or \"lfsr:POLY:SEED\" (POLY = primary | reciprocal, SEED >= 1, decimal or 0x hex), or a table { kind = \"sobol\", dimension = D } / { kind = \"lfsr\", polynomial = POLY, seed = SEED }";
+
+impl std::str::FromStr for Source {
+    type Err = String;
+
+    /// `sobol` (dimension 1), `sobol:D`, `lfsr` (primary, seed 1),
+    /// `lfsr:POLY`, `lfsr:POLY:SEED`. Ranges are checked where the source
+    /// meets its width (`Source::validate`).
+    fn from_str(text: &str) -> Result<Source, String> {
+        let bad = || format!("`{text}` is not {SHORTHAND}");
+        let parts: Vec<&str> = text.trim().split(':').map(str::trim).collect();
+        let number = |s: &str| -> Result<u64, String> {
+            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                Some(hex) => u64::from_str_radix(hex, 16),
+                None => s.parse(),
+            }
+            .map_err(|_| bad())
+        };
+        match parts.as_slice() {
+            ["sobol"] => Ok(Source::sobol(1)),
+            ["sobol", d] => Ok(Source::sobol(u32::try_from(number(d)?).map_err(|_| bad())?)),
+            ["lfsr", rest @ ..] if rest.len() <= 2 => {
+                let polynomial = match rest.first() {
+                    None | Some(&"primary") => Polynomial::Primary,
+                    Some(&"reciprocal") => Polynomial::Reciprocal,
+                    Some(_) => return Err(bad()),
+                };
+                let seed = match rest.get(1) {
+                    None => 1,
+                    Some(s) => number(s)?,
+                };
+                Ok(Source::Lfsr { polynomial, seed })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    /// The shorthand `FromStr` reads back: `sobol:2`, `lfsr:primary:1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Source::Sobol { dimension } => write!(f, "sobol:{dimension}"),
+            Source::Lfsr { polynomial, seed } => {
+                let p = match polynomial {
+                    Polynomial::Primary => "primary",
+                    Polynomial::Reciprocal => "reciprocal",
+                };
+                write!(f, "lfsr:{p}:{seed}")
+            }
         }
     }
 }

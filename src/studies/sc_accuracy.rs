@@ -1,6 +1,6 @@
 //! `hebb sc-accuracy`: the error of stochastic multiplication and of the
 //! n-input dot product against the exact result, per generator kind and
-//! stream length (SPEC §2 "Accuracy").
+//! stream length (docs/spec.md section 2, "Accuracy").
 //!
 //! Method. Values are N = 12-bit fixed point (x encodes x / 2^12). Multiply,
 //! over two operand sets: (1) the grid, every pair of 65 x 65 values
@@ -26,11 +26,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::lfsr::Polynomial;
-use super::source::{Generator, Source};
 use crate::design::mask;
 use crate::error::{Error, Result};
 use crate::outputs::write_all;
+use crate::stochastic::{Generator, Polynomial, Source};
 
 /// Value width of the study.
 pub const WIDTH: u32 = 12;

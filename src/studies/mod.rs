@@ -1,0 +1,3 @@
+//! Studies: measurements hebb runs over its models (not units that generate RTL).
+
+pub mod sc_accuracy;
