@@ -1,2 +1,0 @@
-use hebb::design::Design;
-fn main() { let lane = hebb::units::rstdp_lane::RstdpLane::default(); println!("{:?}", lane.compile().unwrap()); }
