@@ -175,7 +175,7 @@ impl Lockstep {
         rtl.dump(time);
         self.compare_order.iter().find_map(|&i| {
             let (expected, actual) = (self.model.value(i), rtl.get(i));
-            (expected != actual).then_some(Mismatch {
+            (expected != actual).then(|| Mismatch {
                 cycle: self.cycle,
                 phase,
                 signal: self.signals[i].name.clone(),

@@ -134,8 +134,14 @@ impl OperatorCount {
                 self.expr(a);
             }
             Node::Mux(s, a, b) => {
-                // A multiplexer choosing a constant zero is an AND gate, as cheap.
-                self.mux_bits += w;
+                // Between two constants a multiplexer is wiring (each bit is the
+                // select, its inverse or a constant); with one constant arm it is
+                // a gate per bit; otherwise a two-input multiplexer per bit.
+                match (is_const(a), is_const(b)) {
+                    (true, true) => {}
+                    (true, false) | (false, true) => self.logic_bits += w,
+                    (false, false) => self.mux_bits += w,
+                }
                 self.expr(s);
                 self.expr(a);
                 self.expr(b);
@@ -152,7 +158,12 @@ impl OperatorCount {
                         }
                     }
                     BinaryOp::Eq | BinaryOp::Ne => self.equality_bits += operand,
-                    BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => self.logic_bits += w,
+                    // With a constant operand a bitwise operator is wiring or an inverter.
+                    BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => {
+                        if !is_const(a) && !is_const(b) {
+                            self.logic_bits += w;
+                        }
+                    }
                     BinaryOp::Mul | BinaryOp::MulSigned => {
                         let (x, y) = (effective_width(a), effective_width(b));
                         self.product_bits += x.min(w) * y.min(w);
@@ -207,8 +218,13 @@ impl OperatorCount {
     }
 }
 
+/// A literal, or a multiplexer between literals (a constant per select value).
 fn is_const(e: &Expr) -> bool {
-    matches!(e.node, Node::Const(_))
+    match &e.node {
+        Node::Const(_) => true,
+        Node::Mux(_, a, b) => is_const(a) && is_const(b),
+        _ => false,
+    }
 }
 
 /// Bits of an operand that carry information: a sign or zero extension adds none.

@@ -320,6 +320,8 @@ pub struct Compiled {
     /// Per signal: whether combinational logic computes it (else it is an
     /// input, a constant, a register or an alias of one, current without a settle).
     settled_by_logic: Vec<bool>,
+    /// Per signal: its width's mask.
+    signal_masks: Vec<u64>,
 }
 
 struct Compiler {
@@ -1140,6 +1142,7 @@ impl Compiled {
             .filter_map(|i| operands(i).0)
             .collect();
         let settled_by_logic = signal_slots.iter().map(|s| written.contains(s)).collect();
+        let signal_masks = signals.iter().map(|s| mask(s.width)).collect();
         Ok(Arc::new(Compiled {
             signals,
             signal_slots,
@@ -1153,6 +1156,7 @@ impl Compiled {
             rst_n,
             clk_is_data,
             settled_by_logic,
+            signal_masks,
         }))
     }
 
@@ -1189,7 +1193,7 @@ pub struct CompiledModel {
     stale: Cell<Staleness>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Staleness {
     Settled,
     /// An input changed since the last settle.
@@ -1286,24 +1290,25 @@ impl CycleModel for CompiledModel {
     }
 
     fn set_input(&mut self, index: usize, value: u64) {
-        let slot = self.program.signal_slots[index] as usize;
-        let value = value & mask(self.program.signals[index].width);
+        let p = &*self.program;
+        let slot = p.signal_slots[index];
+        let value = value & p.signal_masks[index];
         let values = self.values.get_mut();
-        if values[slot] != value {
-            values[slot] = value;
-            if (slot as u32 != self.program.clk || self.program.clk_is_data)
-                && self.stale.get() == Staleness::Settled
-            {
-                self.stale.set(Staleness::Inputs);
-            }
-            if slot as u32 == self.program.clk && self.program.clk_is_data {
-                self.stale.set(Staleness::All);
-            }
+        if values[slot as usize] != value {
+            values[slot as usize] = value;
+            let staleness = if slot != p.clk {
+                Staleness::Inputs
+            } else if p.clk_is_data {
+                Staleness::All
+            } else {
+                return;
+            };
+            self.stale.set(self.stale.get().max(staleness));
         }
     }
 
     fn eval(&mut self) {
-        let p = Arc::clone(&self.program);
+        let p = &*self.program;
         let values = self.values.get_mut();
         let clk = values[p.clk as usize] & 1 == 1;
         let rising = clk && !self.clk_before;
@@ -1325,7 +1330,7 @@ impl CycleModel for CompiledModel {
             if reset_falls || rising || self.in_reset {
                 self.in_reset = true;
                 let values = self.values.get_mut();
-                for r in &p.registers {
+                for r in &self.program.registers {
                     values[r.q as usize] = r.reset;
                 }
                 self.stale.set(Staleness::All);
