@@ -21,15 +21,14 @@ test: setup
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	$(CARGO) test --quiet
 
-UNITS := rstdp_lane sc_sng sc_synapse sc_decoder sc_dot_product sc_stdp
-
-## Lint and synthesize every unit's default design: verilator -Wall, iverilog -g2005, Yosys iCE40 and xc7.
+## Lint and synthesize every unit's default design (the unit list comes from hebb):
+## verilator -Wall, iverilog -g2005, Yosys iCE40 and xc7.
 lint: setup
 	$(CARGO) build --release --quiet
-	@for unit in $(UNITS); do ./target/release/hebb lint --unit $$unit || exit 1; done
+	./target/release/hebb lint --all
 
 ## Replay the reference vectors through the default RTL under Icarus Verilog
-## (testbenches/rstdp_lane_tb.v, expectations from the vector file itself).
+## (testbenches/rstdp_lane_w16_t12_r8_l4_d4_tb.v, expectations from the vector file itself).
 tb: setup
 	$(CARGO) run --release --quiet -- testbench tests/data/vectors/rstdp/default_16_12_8_4_4.jsonl --run --out out/testbench
 
@@ -37,7 +36,7 @@ tb: setup
 rtl:
 	HEBB_UPDATE_RTL=1 $(CARGO) test --quiet --test rtl_sync
 
-## Benchmarks: model and lockstep throughput.
+## Benchmarks: step model, cycle model and lockstep throughput, with their ratios.
 bench: setup
 	$(CARGO) bench
 

@@ -270,16 +270,34 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
     .unwrap();
     let out = hebb(
         &[
-            "generate", "--params", "lane.toml", "--set", "learning_shift=2", "--out", "a",
+            "generate",
+            "--params",
+            "lane.toml",
+            "--set",
+            "learning_shift=2",
+            "--out",
+            "a",
         ],
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(dir.path().join("a/rtl/rstdp_lane_w8_t10_r8_l2_d4.v").is_file());
+    assert!(
+        dir.path()
+            .join("a/rtl/rstdp_lane_w8_t10_r8_l2_d4.v")
+            .is_file()
+    );
 
     // --module-name overrides the name; the file follows it.
     let out = hebb(
-        &["generate", "--set", "weight_bits=8", "--module-name", "my_lane", "--out", "b"],
+        &[
+            "generate",
+            "--set",
+            "weight_bits=8",
+            "--module-name",
+            "my_lane",
+            "--out",
+            "b",
+        ],
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -287,7 +305,11 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
     assert!(rtl.contains("module my_lane ("));
 
     // Errors: (arguments, what the message must say); nothing is written.
-    std::fs::write(dir.path().join("bad.toml"), "trace_bits = 10\nweight_bits = 40\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "trace_bits = 10\nweight_bits = 40\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("typo.toml"), "weigth_bits = 8\n").unwrap();
     std::fs::write(dir.path().join("syntax.toml"), "weight_bits = = 8\n").unwrap();
     let cases: [(&[&str], &str); 7] = [
@@ -309,7 +331,10 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
             "--set trace_bits=wide: parameter `trace_bits` = \"wide\" is not valid",
         ),
         (&["--reset-weight", "-1"], "`reset_weight` = -1"),
-        (&["--module-name", "2lanes"], "--module-name `2lanes` is not a Verilog identifier"),
+        (
+            &["--module-name", "2lanes"],
+            "--module-name `2lanes` is not a Verilog identifier",
+        ),
     ];
     for (args, expected) in cases {
         let mut full = vec!["generate"];
@@ -334,7 +359,10 @@ fn units_lists_every_unit_with_keys_defaults_and_ranges() {
             assert!(t.contains(key.key), "{t}");
         }
     }
-    assert!(t.contains("weight_bits") && t.contains("default 16") && t.contains("1..=32"), "{t}");
+    assert!(
+        t.contains("weight_bits") && t.contains("default 16") && t.contains("1..=32"),
+        "{t}"
+    );
 }
 
 #[test]

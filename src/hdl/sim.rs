@@ -196,22 +196,14 @@ fn run(program: &[Instr], v: &mut [u64]) {
         pc += 1;
         match *instr {
             Instr::Copy { dst, a } => *w!(dst) = r!(a),
-            Instr::Add { dst, a, b, mask } => {
-                *w!(dst) = r!(a).wrapping_add(r!(b)) & mask
-            }
-            Instr::Sub { dst, a, b, mask } => {
-                *w!(dst) = r!(a).wrapping_sub(r!(b)) & mask
-            }
-            Instr::Mul { dst, a, b, mask } => {
-                *w!(dst) = r!(a).wrapping_mul(r!(b)) & mask
-            }
+            Instr::Add { dst, a, b, mask } => *w!(dst) = r!(a).wrapping_add(r!(b)) & mask,
+            Instr::Sub { dst, a, b, mask } => *w!(dst) = r!(a).wrapping_sub(r!(b)) & mask,
+            Instr::Mul { dst, a, b, mask } => *w!(dst) = r!(a).wrapping_mul(r!(b)) & mask,
             Instr::And { dst, a, b } => *w!(dst) = r!(a) & r!(b),
             Instr::Or { dst, a, b } => *w!(dst) = r!(a) | r!(b),
             Instr::Xor { dst, a, b } => *w!(dst) = r!(a) ^ r!(b),
             Instr::Not { dst, a, mask } => *w!(dst) = !r!(a) & mask,
-            Instr::Shl { dst, a, k, mask } => {
-                *w!(dst) = r!(a).checked_shl(k).unwrap_or(0) & mask
-            }
+            Instr::Shl { dst, a, k, mask } => *w!(dst) = r!(a).checked_shl(k).unwrap_or(0) & mask,
             Instr::Shr { dst, a, k } => *w!(dst) = r!(a).checked_shr(k).unwrap_or(0),
             Instr::Sra {
                 dst,
@@ -229,16 +221,8 @@ fn run(program: &[Instr], v: &mut [u64]) {
             Instr::Le { dst, a, b } => *w!(dst) = u64::from(r!(a) <= r!(b)),
             Instr::ReduceOr { dst, a } => *w!(dst) = u64::from(r!(a) != 0),
             Instr::ReduceAnd { dst, a, mask } => *w!(dst) = u64::from(r!(a) == mask),
-            Instr::ReduceXor { dst, a } => {
-                *w!(dst) = u64::from(r!(a).count_ones() & 1)
-            }
-            Instr::Mux { dst, s, a, b } => {
-                *w!(dst) = if r!(s) != 0 {
-                    r!(a)
-                } else {
-                    r!(b)
-                }
-            }
+            Instr::ReduceXor { dst, a } => *w!(dst) = u64::from(r!(a).count_ones() & 1),
+            Instr::Mux { dst, s, a, b } => *w!(dst) = if r!(s) != 0 { r!(a) } else { r!(b) },
             Instr::MuxBit { dst, s, bit, a, b } => {
                 *w!(dst) = if (r!(s) >> bit) & 1 != 0 {
                     r!(a)
@@ -253,12 +237,8 @@ fn run(program: &[Instr], v: &mut [u64]) {
                 width,
                 mask,
             } => *w!(dst) = crate::design::sign_extend(r!(a), width) as u64 & mask,
-            Instr::Join { dst, hi, lo, shift } => {
-                *w!(dst) = (r!(hi) << shift) | r!(lo)
-            }
-            Instr::Repeat { dst, a, factor } => {
-                *w!(dst) = r!(a).wrapping_mul(factor)
-            }
+            Instr::Join { dst, hi, lo, shift } => *w!(dst) = (r!(hi) << shift) | r!(lo),
+            Instr::Repeat { dst, a, factor } => *w!(dst) = r!(a).wrapping_mul(factor),
             Instr::Insert { dst, a, lo, mask } => {
                 let field = r!(a) << lo;
                 *w!(dst) = (r!(dst) & !(mask << lo)) | field
@@ -355,16 +335,14 @@ impl Compiler {
     fn expr(&mut self, e: &Expr, slots: &[u32], code: &mut Vec<Instr>, dst: Option<u32>) -> u32 {
         let m = mask(e.width);
         let target = |c: &mut Compiler| dst.unwrap_or_else(|| c.slot());
-        let out = match &e.node {
+        match &e.node {
             Node::Const(v) => {
                 let s = self.constant(*v);
-                return self.place(s, dst, code);
+                self.place(s, dst, code)
             }
-            Node::Net(n) => return self.place(slots[*n as usize], dst, code),
-            Node::Zext(a) => {
-                // Zero extension leaves the bit pattern as it is.
-                return self.expr(a, slots, code, dst);
-            }
+            Node::Net(n) => self.place(slots[*n as usize], dst, code),
+            // Zero extension leaves the bit pattern as it is.
+            Node::Zext(a) => self.expr(a, slots, code, dst),
             Node::Slice { net, lo, .. } => {
                 let d = target(self);
                 code.push(Instr::Slice {
@@ -524,8 +502,7 @@ impl Compiler {
             Node::Invalid(reason) => {
                 unreachable!("a finished module has no invalid expression: {reason}")
             }
-        };
-        out
+        }
     }
 
     /// Puts the value of `slot` at `dst` (a copy) when a destination is asked for.
@@ -1137,10 +1114,8 @@ impl Compiled {
         check(&settle_inputs, slot_count);
         check(&c.next_state, slot_count);
         let (signals, signal_slots): (Vec<Signal>, Vec<u32>) = c.signals.into_iter().unzip();
-        let written: std::collections::HashSet<u32> = settle
-            .iter()
-            .filter_map(|i| operands(i).0)
-            .collect();
+        let written: std::collections::HashSet<u32> =
+            settle.iter().filter_map(|i| operands(i).0).collect();
         let settled_by_logic = signal_slots.iter().map(|s| written.contains(s)).collect();
         let signal_masks = signals.iter().map(|s| mask(s.width)).collect();
         Ok(Arc::new(Compiled {
@@ -1256,7 +1231,8 @@ impl CompiledModel {
         self.staged.clear();
         for (m, words) in p.memories.iter().zip(&mut self.memories) {
             for &(_, address) in &m.reads {
-                self.staged.push(words[v[address as usize] as usize % m.words]);
+                self.staged
+                    .push(words[v[address as usize] as usize % m.words]);
             }
         }
         for (m, words) in p.memories.iter().zip(&mut self.memories) {
@@ -1275,7 +1251,11 @@ impl CompiledModel {
             self.staged.clear();
             for r in &p.registers {
                 let load = r.enable.is_none_or(|e| v[e as usize] & 1 == 1);
-                self.staged.push(if load { v[r.next as usize] } else { v[r.q as usize] });
+                self.staged.push(if load {
+                    v[r.next as usize]
+                } else {
+                    v[r.q as usize]
+                });
             }
             for (r, value) in p.registers.iter().zip(&self.staged) {
                 v[r.q as usize] = *value;

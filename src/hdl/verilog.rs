@@ -278,7 +278,13 @@ impl Printer<'_> {
         }
     }
 
-    fn binary_operand(&self, e: &Expr, parent: u8, bitwise: bool, same_level_ok: impl Fn(&Expr) -> bool) -> String {
+    fn binary_operand(
+        &self,
+        e: &Expr,
+        parent: u8,
+        bitwise: bool,
+        same_level_ok: impl Fn(&Expr) -> bool,
+    ) -> String {
         let p = precedence(e);
         // Inside &, |, ^ every comparison, shift or sum gets parentheses:
         // the precedence is right without them, the reader would still ask.
@@ -386,12 +392,17 @@ impl Printer<'_> {
                 loop {
                     match rest.as_slice() {
                         [] => break,
-                        [Statement::If {
-                            condition,
-                            then,
-                            otherwise,
-                        }] => {
-                            out.push(format!("{indent}end else if ({}) begin", self.expr(condition)));
+                        [
+                            Statement::If {
+                                condition,
+                                then,
+                                otherwise,
+                            },
+                        ] => {
+                            out.push(format!(
+                                "{indent}end else if ({}) begin",
+                                self.expr(condition)
+                            ));
                             self.statements(then, depth + 1, out);
                             rest = otherwise;
                         }
@@ -509,7 +520,11 @@ pub fn render(module: &Module) -> Result<String> {
         .map(|(i, &id)| {
             let n = module.net(id);
             PortView {
-                direction: if n.kind == NetKind::Input { "input " } else { "output" },
+                direction: if n.kind == NetKind::Input {
+                    "input "
+                } else {
+                    "output"
+                },
                 range: range(n.width),
                 name: n.name.clone(),
                 separator: if i + 1 == module.ports.len() { "" } else { "," },

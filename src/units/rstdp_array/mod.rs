@@ -1,4 +1,4 @@
-//! Arrays of R-STDP synapses in the factored form of SPEC §1: one pre trace
+//! Arrays of R-STDP synapses in the factored form of docs/spec.md §1: one pre trace
 //! per pre neuron, one post trace per post neuron, (weight, eligibility) per
 //! synapse. This is the step model the ROADMAP's block-RAM array will be
 //! checked against; it shares the lane's per-part rules, so a factored array

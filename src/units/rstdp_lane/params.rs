@@ -13,7 +13,7 @@ pub const REWARD_BITS: (u32, u32) = (1, 30);
 pub const LEARNING_SHIFT: (u32, u32) = (0, 60);
 pub const TRACE_DECAY_SHIFT: (u32, u32) = (0, 30);
 
-/// Parameters of one online O(1) R-STDP lane (SPEC §1), validated on construction.
+/// Parameters of one online O(1) R-STDP lane (docs/spec.md §1), validated on construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawLaneParams", into = "RawLaneParams")]
 pub struct LaneParams {
@@ -192,7 +192,7 @@ impl LaneParams {
     pub fn weight_sum_bits(&self) -> u32 {
         (self.weight_bits + 1).max(self.product_bits()) + 1
     }
-    /// Whether decay changes anything: D = 0 is the identity by the SPEC, and
+    /// Whether decay changes anything: D = 0 is the identity by docs/spec.md §1, and
     /// for D >= T every value v < 2^T has v >> D = 0.
     pub fn decays(&self) -> bool {
         self.trace_decay_shift > 0 && self.trace_decay_shift < self.trace_bits

@@ -1,4 +1,4 @@
-//! The step model: SPEC §1 written as directly as it reads, one call per timestep.
+//! The step model: docs/spec.md §1 written as directly as it reads, one call per timestep.
 //!
 //! Plain `i64` arithmetic is wide enough for every intermediate under the
 //! parameter bounds (the largest, r x e', is below 2^58), so this model has
@@ -72,7 +72,7 @@ impl StepModel {
     }
 }
 
-/// SPEC §1 steps 1-5, composed from the per-part rules below (which the
+/// docs/spec.md §1 steps 1-5, composed from the per-part rules below (which the
 /// factored array shares: its traces live per neuron, not per synapse).
 pub fn next_state(params: &LaneParams, s: LaneState, inputs: StepInputs) -> LaneState {
     let eligibility = next_eligibility(

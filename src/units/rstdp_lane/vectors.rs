@@ -1,4 +1,4 @@
-//! Reference vectors (`vectors/rstdp/*.jsonl`, SPEC §1) and their replay
+//! Reference vectors (`vectors/rstdp/*.jsonl`, docs/spec.md §1) and their replay
 //! through anything that behaves like a lane: the step model, the cycle
 //! model, or the Verilated RTL in lockstep with the cycle model.
 
@@ -47,7 +47,7 @@ pub struct VectorStep {
     pub expected: LaneState,
 }
 
-/// Every line is a JSON object whose fields are exactly the ones below (SPEC §1):
+/// Every line is a JSON object whose fields are exactly the ones below (docs/spec.md §1):
 /// a misspelled or unknown field is an error, never silently ignored.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
