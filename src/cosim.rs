@@ -138,9 +138,9 @@ impl Lockstep {
     /// first disagreement is returned.
     pub fn clock(&mut self, inputs: &[u64]) -> std::result::Result<(), Mismatch> {
         let start = self.cycle * CLOCK_PERIOD_PS;
-        for &i in &self.inputs {
-            self.model.set_input(i, inputs[i]);
-            if let Some(rtl) = self.rtl.as_mut() {
+        self.model.set_inputs(&self.inputs, inputs);
+        if let Some(rtl) = self.rtl.as_mut() {
+            for &i in &self.inputs {
                 rtl.set(i, inputs[i]);
             }
         }

@@ -66,6 +66,13 @@ pub trait CycleModel {
     fn signals(&self) -> &[Signal];
     /// Sets the input at `index` of `signals()`; bits above its width are ignored.
     fn set_input(&mut self, index: usize, value: u64);
+    /// Sets the inputs at `indices` to `values[index]` each (`values` is
+    /// indexed like `signals()`): one call per clock instead of one per input.
+    fn set_inputs(&mut self, indices: &[usize], values: &[u64]) {
+        for &i in indices {
+            self.set_input(i, values[i]);
+        }
+    }
     fn eval(&mut self);
     /// The value of signal `index` after the last `eval`, zero-extended.
     fn value(&self, index: usize) -> u64;

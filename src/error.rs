@@ -57,6 +57,12 @@ pub enum Error {
     /// RTL and cycle model disagree.
     #[error("{0}")]
     Mismatch(#[from] crate::mismatch::Mismatch),
+    /// RTL and cycle model disagree; both traces up to that cycle are kept.
+    #[error("{mismatch}\n(the VCDs up to this cycle are in {})", traces.display())]
+    MismatchTraced {
+        mismatch: crate::mismatch::Mismatch,
+        traces: PathBuf,
+    },
     #[error("{0}")]
     Other(String),
 }

@@ -115,12 +115,11 @@ pub fn main_job(
     let mut sim = Lockstep::with_rtl(design)?;
     sim.record_vcds(&design.top_module(), &golden_vcd, Some(&rtl_vcd))?;
     for inputs in stimulus {
-        sim.clock(inputs).map_err(|m| {
-            Error::Other(format!(
-                "{m}\n(the VCDs up to this cycle are in {})",
-                sim_dir.display()
-            ))
-        })?;
+        sim.clock(inputs)
+            .map_err(|mismatch| Error::MismatchTraced {
+                mismatch,
+                traces: sim_dir.clone(),
+            })?;
     }
     let cycles = sim.cycle();
     sim.finish()?;

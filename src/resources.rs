@@ -142,30 +142,3 @@ impl fmt::Display for ResourceReport {
         Ok(())
     }
 }
-
-/// An estimate read off a design's net table: flip-flops are exactly the
-/// register bits; LUTs and carries scale with the combinational net bits, at
-/// per-target rates fitted to Yosys 0.23 on the bitstream units. Units with a
-/// datapath model of their own (the R-STDP lane) use that instead.
-pub fn estimate_from_nets(signals: &[crate::design::Signal], target: Target) -> Resources {
-    use crate::design::SignalKind;
-    let bits = |kind: SignalKind| {
-        signals
-            .iter()
-            .filter(|s| s.kind == kind)
-            .map(|s| u64::from(s.width))
-            .sum::<u64>()
-    };
-    let (ffs, comb) = (bits(SignalKind::Register), bits(SignalKind::Comb));
-    let (luts, carries) = match target {
-        Target::Ice40 => ((comb * 7).div_ceil(10), comb.div_ceil(4)),
-        Target::Xilinx7 => ((comb * 5).div_ceil(10), comb.div_ceil(16)),
-    };
-    Resources {
-        luts,
-        ffs,
-        carries,
-        brams: 0,
-        dsps: 0,
-    }
-}

@@ -235,7 +235,8 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
     let unknown = hebb(&["generate", "--unit", "sc_nope", "--out", "x"], dir.path());
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
-        text(&unknown).contains("unknown unit `sc_nope`: allowed rstdp_lane, sc_sng"),
+        text(&unknown)
+            .contains("unknown unit `sc_nope`: allowed rstdp_lane, rstdp_lane_pair, sc_sng"),
         "{}",
         text(&unknown)
     );

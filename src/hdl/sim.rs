@@ -302,6 +302,9 @@ pub struct Compiled {
     settled_by_logic: Vec<bool>,
     /// Per signal: its width's mask.
     signal_masks: Vec<u64>,
+    /// No register's next value or enable reads another register's slot, so
+    /// registers can take their next values one after the other.
+    registers_update_in_place: bool,
 }
 
 struct Compiler {
@@ -1118,6 +1121,12 @@ impl Compiled {
             settle.iter().filter_map(|i| operands(i).0).collect();
         let settled_by_logic = signal_slots.iter().map(|s| written.contains(s)).collect();
         let signal_masks = signals.iter().map(|s| mask(s.width)).collect();
+        let register_slots: std::collections::HashSet<u32> =
+            c.registers.iter().map(|r| r.q).collect();
+        let registers_update_in_place = c.registers.iter().all(|r| {
+            !register_slots.contains(&r.next)
+                && r.enable.is_none_or(|e| !register_slots.contains(&e))
+        });
         Ok(Arc::new(Compiled {
             signals,
             signal_slots,
@@ -1132,6 +1141,7 @@ impl Compiled {
             clk_is_data,
             settled_by_logic,
             signal_masks,
+            registers_update_in_place,
         }))
     }
 
@@ -1247,7 +1257,13 @@ impl CompiledModel {
             }
         }
         let rst_n = v[p.rst_n as usize] & 1 == 1;
-        if rst_n {
+        if rst_n && p.registers_update_in_place {
+            for r in &p.registers {
+                if r.enable.is_none_or(|e| v[e as usize] & 1 == 1) {
+                    v[r.q as usize] = v[r.next as usize];
+                }
+            }
+        } else if rst_n {
             self.staged.clear();
             for r in &p.registers {
                 let load = r.enable.is_none_or(|e| v[e as usize] & 1 == 1);
@@ -1285,6 +1301,27 @@ impl CycleModel for CompiledModel {
             };
             self.stale.set(self.stale.get().max(staleness));
         }
+    }
+
+    fn set_inputs(&mut self, indices: &[usize], values: &[u64]) {
+        let p = &*self.program;
+        let slots = self.values.get_mut();
+        let mut staleness = Staleness::Settled;
+        for &i in indices {
+            let slot = p.signal_slots[i];
+            let value = values[i] & p.signal_masks[i];
+            if slots[slot as usize] != value {
+                slots[slot as usize] = value;
+                staleness = staleness.max(if slot != p.clk {
+                    Staleness::Inputs
+                } else if p.clk_is_data {
+                    Staleness::All
+                } else {
+                    Staleness::Settled
+                });
+            }
+        }
+        self.stale.set(self.stale.get().max(staleness));
     }
 
     fn eval(&mut self) {
