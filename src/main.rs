@@ -273,20 +273,32 @@ fn execute(command: Command) -> Result<bool> {
     }
 }
 
-/// `hebb units`: each unit, its keys with default and allowed values.
+/// `hebb units`: each unit, and its keys as TOML lines (`key = default`)
+/// with what is allowed and what they mean, ready to copy into a `--params` file.
 fn print_units() -> Result<()> {
     for unit in UNITS {
-        println!("{}: {}", unit.name(), unit.summary());
+        println!("# {}: {}", unit.name(), unit.summary());
         let defaults = unit.defaults()?;
-        for key in unit.keys() {
-            let default = defaults
-                .get(key.key)
-                .map_or_else(|| "-".to_string(), |v| v.to_string());
-            println!(
-                "  {:<20} default {:<28} allowed {:<16} {}",
-                key.key, default, key.allowed, key.meaning
-            );
+        let lines: Vec<(String, &hebb::units::ParamKey)> = unit
+            .keys()
+            .iter()
+            .map(|key| {
+                let default = defaults
+                    .get(key.key)
+                    .map_or_else(|| "-".to_string(), |v| v.to_string());
+                (format!("{} = {default}", key.key), key)
+            })
+            .collect();
+        let width = lines
+            .iter()
+            .map(|(l, _)| l.len())
+            .filter(|&w| w <= 40)
+            .max()
+            .unwrap_or(0);
+        for (line, key) in lines {
+            println!("{line:<width$}  # {}; {}", key.allowed, key.meaning);
         }
+        println!();
     }
     Ok(())
 }

@@ -355,7 +355,7 @@ fn units_lists_every_unit_with_keys_defaults_and_ranges() {
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
     for unit in hebb::units::UNITS {
-        assert!(t.contains(&format!("{}: ", unit.name())), "{t}");
+        assert!(t.contains(&format!("# {}: ", unit.name())), "{t}");
         for key in unit.keys() {
             assert!(t.contains(key.key), "{t}");
         }
