@@ -652,7 +652,23 @@ impl Compiler {
                             process: false,
                         });
                     }
-                    if !process.is_empty() {
+                    if let Some(lowered) = as_multiplexers(process) {
+                        // The process as one multiplexer tree per target: plain
+                        // assigns, which the scheduler may interleave.
+                        for (target, e) in lowered {
+                            let mut code = Vec::new();
+                            self.expr(&e, &slots, &mut code, Some(slots[target as usize]));
+                            let mut reads = Vec::new();
+                            e.reads(&mut reads);
+                            self.nodes.push(CombNode {
+                                reads: reads.iter().map(|r| slots[*r as usize]).collect(),
+                                writes: vec![slots[target as usize]],
+                                code,
+                                name: format!("{prefix}{}", module.net(target).name),
+                                process: false,
+                            });
+                        }
+                    } else if !process.is_empty() {
                         let mut code = Vec::new();
                         self.statements(process, &slots, &mut code);
                         let (mut reads, mut writes) = (Vec::new(), Vec::new());
@@ -781,6 +797,56 @@ fn copy_aliases(module: &Module, forced: &HashMap<u32, u32>) -> Vec<u32> {
         .collect()
 }
 
+/// A process of full-width assigns and ifs, whose values and conditions read
+/// none of its own targets, is a multiplexer tree per target: `if (c) t = a;
+/// else t = b;` is `t = c ? a : b`. Returns the trees in target order, or
+/// `None` when the process does not have that form (slice assigns, a target
+/// read inside it), in which case it runs as statements with jumps.
+fn as_multiplexers(process: &[Statement]) -> Option<Vec<(u32, Expr)>> {
+    let (mut reads, mut targets) = (Vec::new(), Vec::new());
+    statement_nets(process, &mut reads, &mut targets);
+    if targets.is_empty() || reads.iter().any(|r| targets.contains(r)) {
+        return None;
+    }
+    fn apply(list: &[Statement], values: &mut Vec<(u32, Expr)>) -> Option<()> {
+        for s in list {
+            match s {
+                Statement::Assign {
+                    target,
+                    bits: None,
+                    value,
+                } => match values.iter_mut().find(|(t, _)| t == target) {
+                    Some((_, v)) => *v = value.clone(),
+                    None => values.push((*target, value.clone())),
+                },
+                Statement::Assign { bits: Some(_), .. } => return None,
+                Statement::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let (mut a, mut b) = (values.clone(), values.clone());
+                    apply(then, &mut a)?;
+                    apply(otherwise, &mut b)?;
+                    for (target, current) in values.iter_mut() {
+                        let find = |list: &[(u32, Expr)]| {
+                            list.iter().find(|(t, _)| t == target).map(|(_, e)| e.clone())
+                        };
+                        let (x, y) = (find(&a)?, find(&b)?);
+                        if x != y {
+                            *current = super::expr::mux(condition.clone(), x, y);
+                        }
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+    let mut values = Vec::new();
+    apply(process, &mut values)?;
+    Some(values)
+}
+
 /// Nets a process reads (conditions, values) and writes (targets).
 fn statement_nets(list: &[Statement], reads: &mut Vec<u32>, writes: &mut Vec<u32>) {
     for s in list {
@@ -878,26 +944,70 @@ fn program(nodes: &[CombNode], order: impl IntoIterator<Item = usize>) -> Vec<In
     program
 }
 
-/// Straight-line code reordered by dependence level, then by operation.
-/// Every slot is written once in such code, so any order that keeps each
+/// Straight-line code reordered so that the same operation comes in runs as
+/// long as the dependences allow: a list scheduler that, among the
+/// instructions whose operands are ready, keeps to the operation it just
+/// emitted, else takes the operation with the most ready instructions. Every
+/// slot is written once in such code, so any order that keeps each
 /// instruction after the writers of what it reads computes the same values.
 fn by_level(code: Vec<Instr>) -> Vec<Instr> {
-    let mut level_of_slot: HashMap<u32, u32> = HashMap::new();
-    let mut keyed: Vec<(u32, u8, usize, Instr)> = Vec::with_capacity(code.len());
-    for (position, instr) in code.into_iter().enumerate() {
-        let (dst, reads) = operands(&instr);
-        let level = reads
-            .iter()
-            .filter_map(|r| level_of_slot.get(r))
-            .max()
-            .map_or(0, |l| l + 1);
-        if let Some(d) = dst {
-            level_of_slot.insert(d, level);
+    let n = code.len();
+    let mut writer: HashMap<u32, usize> = HashMap::new();
+    for (i, instr) in code.iter().enumerate() {
+        if let Some(d) = operands(instr).0 {
+            writer.insert(d, i);
         }
-        keyed.push((level, opcode(&instr), position, instr));
     }
-    keyed.sort_by_key(|&(level, op, position, _)| (level, op, position));
-    keyed.into_iter().map(|(.., instr)| instr).collect()
+    // Dependences within this code: predecessors counted, successors listed.
+    let mut waiting = vec![0usize; n];
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, instr) in code.iter().enumerate() {
+        let mut preds: Vec<usize> = operands(instr)
+            .1
+            .iter()
+            .filter_map(|r| writer.get(r).copied())
+            .filter(|&p| p < i)
+            .collect();
+        preds.sort_unstable();
+        preds.dedup();
+        waiting[i] = preds.len();
+        for p in preds {
+            successors[p].push(i);
+        }
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    let mut last: Option<u8> = None;
+    while !ready.is_empty() {
+        let pick = last
+            .and_then(|op| ready.iter().position(|&i| opcode(&code[i]) == op))
+            .unwrap_or_else(|| {
+                // The operation with the most ready instructions; ties by position.
+                let mut counts: HashMap<u8, usize> = HashMap::new();
+                for &i in &ready {
+                    *counts.entry(opcode(&code[i])).or_default() += 1;
+                }
+                let best = ready
+                    .iter()
+                    .map(|&i| (counts[&opcode(&code[i])], std::cmp::Reverse(i)))
+                    .max()
+                    .map(|(_, std::cmp::Reverse(i))| i)
+                    .expect("ready is not empty");
+                ready.iter().position(|&i| i == best).expect("in ready")
+            });
+        let i = ready.swap_remove(pick);
+        // Keep the ready list in program order for stable, deterministic picks.
+        ready.sort_unstable();
+        last = Some(opcode(&code[i]));
+        order.push(i);
+        for &s in &successors[i] {
+            waiting[s] -= 1;
+            if waiting[s] == 0 {
+                ready.push(s);
+            }
+        }
+    }
+    order.into_iter().map(|i| code[i]).collect()
 }
 
 fn opcode(instr: &Instr) -> u8 {
