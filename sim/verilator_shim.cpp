@@ -70,6 +70,15 @@ __attribute__((visibility("default"))) uint64_t hebb_sim_get(void *handle, uint3
   }
 }
 
+// Every signal's value, in signal-table order, into out[0..{{ signals.len() }}]: one call per
+// evaluation instead of one per net.
+__attribute__((visibility("default"))) void hebb_sim_get_all(void *handle, uint64_t *out) {
+  V{{ module }}___024root *root = static_cast<HebbSim *>(handle)->model->rootp;
+{%- for signal in signals %}
+  out[{{ loop.index0 }}] = root->{{ signal.member }};
+{%- endfor %}
+}
+
 __attribute__((visibility("default"))) void hebb_sim_eval(void *handle) {
   HebbSim *sim = static_cast<HebbSim *>(handle);
   sim->enter();

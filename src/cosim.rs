@@ -28,6 +28,9 @@ pub struct Lockstep {
     compare_order: Vec<usize>,
     /// The top module's inputs other than `clk_i`, driven from `clock`'s vector.
     inputs: Vec<usize>,
+    /// Every net's value on each side after the last evaluation (scratch).
+    expected: Vec<u64>,
+    actual: Vec<u64>,
     clk: usize,
     cycle: u64,
     golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
@@ -90,6 +93,8 @@ impl Lockstep {
             .filter(|&i| signals[i].is_input() && i != clk)
             .collect();
         Ok(Lockstep {
+            expected: vec![0; signals.len()],
+            actual: vec![0; signals.len()],
             inputs,
             signals,
             model,
@@ -173,8 +178,12 @@ impl Lockstep {
         let rtl = self.rtl.as_mut()?;
         rtl.eval();
         rtl.dump(time);
+        // Both sides read whole, then compared: one call into each per evaluation.
+        self.model.values(&mut self.expected);
+        rtl.get_all(&mut self.actual);
+        let (expected, actual) = (&self.expected, &self.actual);
         self.compare_order.iter().find_map(|&i| {
-            let (expected, actual) = (self.model.value(i), rtl.get(i));
+            let (expected, actual) = (expected[i], actual[i]);
             (expected != actual).then(|| Mismatch {
                 cycle: self.cycle,
                 phase,

@@ -76,6 +76,12 @@ pub trait CycleModel {
     fn eval(&mut self);
     /// The value of signal `index` after the last `eval`, zero-extended.
     fn value(&self, index: usize) -> u64;
+    /// Every signal's value, indexed like `signals()`, into `out`.
+    fn values(&self, out: &mut [u64]) {
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = self.value(i);
+        }
+    }
 }
 
 /// One Verilog file of a design: a module, named after it.

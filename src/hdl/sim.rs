@@ -830,7 +830,9 @@ fn as_multiplexers(process: &[Statement]) -> Option<Vec<(u32, Expr)>> {
                     apply(otherwise, &mut b)?;
                     for (target, current) in values.iter_mut() {
                         let find = |list: &[(u32, Expr)]| {
-                            list.iter().find(|(t, _)| t == target).map(|(_, e)| e.clone())
+                            list.iter()
+                                .find(|(t, _)| t == target)
+                                .map(|(_, e)| e.clone())
                         };
                         let (x, y) = (find(&a)?, find(&b)?);
                         if x != y {
@@ -1464,6 +1466,14 @@ impl CycleModel for CompiledModel {
             }
         } else if rising {
             self.in_reset = false;
+        }
+    }
+
+    fn values(&self, out: &mut [u64]) {
+        self.settle();
+        let values = self.values.borrow();
+        for (v, &slot) in out.iter_mut().zip(&self.program.signal_slots) {
+            *v = values[slot as usize];
         }
     }
 

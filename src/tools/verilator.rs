@@ -250,6 +250,7 @@ type FreeFn = unsafe extern "C" fn(*mut c_void);
 type SetFn = unsafe extern "C" fn(*mut c_void, u32, u64);
 type GetFn = unsafe extern "C" fn(*mut c_void, u32) -> u64;
 type EvalFn = unsafe extern "C" fn(*mut c_void);
+type GetAllFn = unsafe extern "C" fn(*mut c_void, *mut u64);
 type OpenVcdFn = unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> i32;
 type DumpFn = unsafe extern "C" fn(*mut c_void, u64);
 
@@ -259,6 +260,7 @@ pub struct VerilatedSim {
     handle: *mut c_void,
     set_fn: SetFn,
     get_fn: GetFn,
+    get_all_fn: GetAllFn,
     eval_fn: EvalFn,
     dump_fn: DumpFn,
 }
@@ -290,6 +292,10 @@ impl VerilatedSim {
                 .library
                 .get::<EvalFn>(b"hebb_sim_eval")
                 .map_err(symbol_error)?;
+            let get_all_fn: GetAllFn = *lib
+                .library
+                .get::<GetAllFn>(b"hebb_sim_get_all")
+                .map_err(symbol_error)?;
             let dump_fn: DumpFn = *lib
                 .library
                 .get::<DumpFn>(b"hebb_sim_dump")
@@ -300,6 +306,7 @@ impl VerilatedSim {
                 handle,
                 set_fn,
                 get_fn,
+                get_all_fn,
                 eval_fn,
                 dump_fn,
             })
@@ -321,6 +328,13 @@ impl VerilatedSim {
     pub fn get(&self, index: usize) -> u64 {
         // SAFETY: as above.
         unsafe { (self.get_fn)(self.handle, index as u32) }
+    }
+
+    /// Every signal's value, in signal-table order, into `out` (one per signal).
+    pub fn get_all(&self, out: &mut [u64]) {
+        assert_eq!(out.len(), self.lib.signals.len(), "one value per signal");
+        // SAFETY: the shim writes exactly one value per signal of the table `out` is sized to.
+        unsafe { (self.get_all_fn)(self.handle, out.as_mut_ptr()) }
     }
 
     pub fn eval(&mut self) {
