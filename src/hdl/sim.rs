@@ -1102,38 +1102,13 @@ fn cone(nodes: &[CombNode], order: &[usize], slot_count: usize, sources: &[u32])
 /// the program: what `run` relies on to index without bounds checks.
 fn check(program: &[Instr], slots: usize) {
     for instr in program {
-        let (named, jump): (&[u32], Option<u32>) = match instr {
-            Instr::Copy { dst, a }
-            | Instr::Not { dst, a, .. }
-            | Instr::Shl { dst, a, .. }
-            | Instr::Shr { dst, a, .. }
-            | Instr::Sra { dst, a, .. }
-            | Instr::ReduceOr { dst, a }
-            | Instr::ReduceAnd { dst, a, .. }
-            | Instr::ReduceXor { dst, a }
-            | Instr::Slice { dst, a, .. }
-            | Instr::Sext { dst, a, .. }
-            | Instr::Repeat { dst, a, .. }
-            | Instr::Insert { dst, a, .. } => (&[*dst, *a], None),
-            Instr::Add { dst, a, b, .. }
-            | Instr::Sub { dst, a, b, .. }
-            | Instr::Mul { dst, a, b, .. }
-            | Instr::And { dst, a, b }
-            | Instr::Or { dst, a, b }
-            | Instr::Xor { dst, a, b }
-            | Instr::Eq { dst, a, b }
-            | Instr::Ne { dst, a, b }
-            | Instr::Lt { dst, a, b }
-            | Instr::Le { dst, a, b } => (&[*dst, *a, *b], None),
-            Instr::Mux { dst, s, a, b } | Instr::MuxBit { dst, s, a, b, .. } => {
-                (&[*dst, *s, *a, *b], None)
-            }
-            Instr::Join { dst, hi, lo, .. } => (&[*dst, *hi, *lo], None),
-            Instr::JumpIfZero { s, to } => (std::slice::from_ref(s), Some(*to)),
-            Instr::Jump { to } => (&[], Some(*to)),
+        let (dst, reads) = operands(instr);
+        let jump = match *instr {
+            Instr::Jump { to } | Instr::JumpIfZero { to, .. } => Some(to),
+            _ => None,
         };
         assert!(
-            named.iter().all(|&n| (n as usize) < slots)
+            dst.iter().chain(&reads).all(|&n| (n as usize) < slots)
                 && jump.is_none_or(|t| t as usize <= program.len()),
             "compiled program names a slot or jump outside its bounds: {instr:?}"
         );
@@ -1141,39 +1116,7 @@ fn check(program: &[Instr], slots: usize) {
 }
 
 fn reads_slot(program: &[Instr], slot: u32) -> bool {
-    program.iter().any(|i| {
-        let operands: &[u32] = match i {
-            Instr::Copy { a, .. }
-            | Instr::Not { a, .. }
-            | Instr::Shl { a, .. }
-            | Instr::Shr { a, .. }
-            | Instr::Sra { a, .. }
-            | Instr::ReduceOr { a, .. }
-            | Instr::ReduceAnd { a, .. }
-            | Instr::ReduceXor { a, .. }
-            | Instr::Slice { a, .. }
-            | Instr::Sext { a, .. }
-            | Instr::Repeat { a, .. }
-            | Instr::Insert { a, .. } => std::slice::from_ref(a),
-            Instr::Add { a, b, .. }
-            | Instr::Sub { a, b, .. }
-            | Instr::Mul { a, b, .. }
-            | Instr::And { a, b, .. }
-            | Instr::Or { a, b, .. }
-            | Instr::Xor { a, b, .. }
-            | Instr::Eq { a, b, .. }
-            | Instr::Ne { a, b, .. }
-            | Instr::Lt { a, b, .. }
-            | Instr::Le { a, b, .. } => return *a == slot || *b == slot,
-            Instr::Mux { s, a, b, .. } | Instr::MuxBit { s, a, b, .. } => {
-                return *s == slot || *a == slot || *b == slot;
-            }
-            Instr::Join { hi, lo, .. } => return *hi == slot || *lo == slot,
-            Instr::JumpIfZero { s, .. } => std::slice::from_ref(s),
-            Instr::Jump { .. } => &[],
-        };
-        operands.contains(&slot)
-    })
+    program.iter().any(|i| operands(i).1.contains(&slot))
 }
 
 impl Compiled {
