@@ -81,7 +81,7 @@ pub fn lock_output_dir(dir: &Path) -> Result<OutputLock> {
         }
         Err(fs4::TryLockError::Error(e)) => return Err(Error::io(dir, e)),
     }
-    remove_leftovers(dir);
+    remove_leftovers(dir, 1);
     Ok(OutputLock {
         dir: dir.to_path_buf(),
         created,
@@ -90,8 +90,9 @@ pub fn lock_output_dir(dir: &Path) -> Result<OutputLock> {
 }
 
 /// Removes staged files and folders a killed hebb left in `dir` and its
-/// subfolders (best effort; the caller holds the folder's lock).
-fn remove_leftovers(dir: &Path) {
+/// direct subfolders (where outputs go: `rtl/`, `sim/`, ...); best effort,
+/// the caller holds the folder's lock.
+fn remove_leftovers(dir: &Path, depth: usize) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -106,8 +107,8 @@ fn remove_leftovers(dir: &Path) {
             let _ = fs::remove_dir_all(&path);
         } else if name.starts_with(TEMP_PREFIX) && kind.is_file() {
             let _ = fs::remove_file(&path);
-        } else if kind.is_dir() {
-            remove_leftovers(&path);
+        } else if kind.is_dir() && depth > 0 {
+            remove_leftovers(&path, depth - 1);
         }
     }
 }

@@ -188,7 +188,7 @@ fn a_killed_run_leaves_no_truncated_vcd_and_keeps_the_previous_ones() {
     let writing = loop {
         let staged_vcds: u64 = files_under(&out)
             .iter()
-            .filter(|p| p.starts_with(".") || p.to_string_lossy().starts_with(".hebb"))
+            .filter(|p| p.to_string_lossy().starts_with(".hebb-"))
             .filter(|p| p.extension().is_some_and(|e| e == "vcd"))
             .map(|p| fs::metadata(out.join(p)).map_or(0, |m| m.len()))
             .sum();
@@ -298,4 +298,43 @@ fn an_output_folder_that_is_a_file_is_named_as_such() {
         "mine\n",
         "left untouched"
     );
+}
+
+/// Lockstep's traces on a device that is always full: each VCD's write
+/// error names its file, and `finish` reports it (no hang, no silent loss).
+#[test]
+fn vcd_write_errors_name_the_file_in_lockstep() {
+    let full = Path::new("/dev/full");
+    if fs::OpenOptions::new().write(true).open(full).is_err() {
+        println!("skipped: no writable /dev/full");
+        return;
+    }
+    let design = hebb::units::default_design("rstdp_lane").unwrap();
+    let stimulus = design.stimulus(400, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let module = design.top_module();
+    for (golden, dut) in [
+        (full.to_path_buf(), dir.path().join("rtl.vcd")),
+        (dir.path().join("golden.vcd"), full.to_path_buf()),
+    ] {
+        let mut sim = hebb::cosim::Lockstep::with_rtl(design.as_ref()).unwrap();
+        sim.record_vcds(&module, &golden, Some(&dut)).unwrap();
+        let mut failed = None;
+        for inputs in &stimulus {
+            sim.clock(inputs).unwrap();
+            if let Err(e) = sim.trace_result() {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = match failed {
+            Some(e) => e,
+            None => sim.finish().expect_err("finish reports the write error"),
+        };
+        let message = e.to_string();
+        assert!(
+            message.contains("/dev/full") && message.contains("No space left on device"),
+            "{message}"
+        );
+    }
 }
