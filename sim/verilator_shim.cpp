@@ -6,7 +6,10 @@
 //   {{ loop.index0 }}: {{ signal.name }} ({{ signal.width }} bit{% if signal.width != 1 %}s{% endif %}{% if signal.is_input %}, input{% endif %})
 {%- endfor %}
 
+#include <cerrno>
 #include <cstdint>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "V{{ module }}.h"
 #include "V{{ module }}___024root.h"
@@ -15,21 +18,63 @@
 
 namespace {
 
+// The VCD's file. Verilator's own one makes a failed write (a full disk)
+// fatal, and its fatal path deadlocks on the trace's mutex while flushing:
+// this one records the first error (errno), reports the bytes as written so
+// the trace carries on, and drops everything after it; the caller reads the
+// error with hebb_sim_vcd_error and fails naming the file.
+class HebbVcdFile : public VerilatedVcdFile {
+  int m_fd = -1;
+  int m_error = 0;
+
+ public:
+  ~HebbVcdFile() override { close(); }
+  bool open(const std::string &name) override {
+    m_fd = ::open(name.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+    if (m_fd < 0) {
+      if (!m_error) m_error = errno;
+      return false;
+    }
+    return true;
+  }
+  void close() override {
+    if (m_fd >= 0) {
+      if (::close(m_fd) != 0 && !m_error) m_error = errno;
+      m_fd = -1;
+    }
+  }
+  ssize_t write(const char *bufp, ssize_t len) override {
+    if (m_fd < 0 || m_error) return len;
+    ssize_t done = 0;
+    while (done < len) {
+      const ssize_t got = ::write(m_fd, bufp + done, len - done);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        m_error = got < 0 ? errno : ENOSPC;
+        return len;
+      }
+      done += got;
+    }
+    return len;
+  }
+  int error() const { return m_error; }
+};
+
 struct HebbSim {
   VerilatedContext context;
   V{{ module }} *model;
   VerilatedVcdC *vcd;
-  HebbSim() : model(nullptr), vcd(nullptr) {
+  HebbVcdFile *vcd_file;
+  // The first error writing or closing the VCD (an errno), kept after close.
+  int vcd_error;
+  HebbSim() : model(nullptr), vcd(nullptr), vcd_file(nullptr), vcd_error(0) {
     context.traceEverOn(true);
     enter();
     model = new V{{ module }}(&context, "TOP");
   }
   ~HebbSim() {
     enter();
-    if (vcd) {
-      vcd->close();
-      delete vcd;
-    }
+    close_vcd();
     model->final();
     delete model;
     Verilated::threadContextp(Verilated::defaultContextp());
@@ -40,6 +85,23 @@ struct HebbSim {
   // timescale from it. Several instances share a thread, so every entry point
   // selects its own.
   void enter() { Verilated::threadContextp(&context); }
+  void close_vcd() {
+    if (vcd) {
+      vcd->close();
+      delete vcd;
+      vcd = nullptr;
+    }
+    if (vcd_file) {
+      vcd_file->close();
+      if (!vcd_error) vcd_error = vcd_file->error();
+      delete vcd_file;
+      vcd_file = nullptr;
+    }
+  }
+  int current_vcd_error() const {
+    if (vcd_error) return vcd_error;
+    return vcd_file ? vcd_file->error() : 0;
+  }
 };
 
 }  // namespace
@@ -90,7 +152,8 @@ __attribute__((visibility("default"))) int hebb_sim_open_vcd(void *handle, const
   HebbSim *sim = static_cast<HebbSim *>(handle);
   if (sim->vcd) return 1;
   sim->enter();
-  sim->vcd = new VerilatedVcdC;
+  sim->vcd_file = new HebbVcdFile;
+  sim->vcd = new VerilatedVcdC(sim->vcd_file);
   sim->model->trace(sim->vcd, 99);
   sim->vcd->open(path);
   return sim->vcd->isOpen() ? 0 : 2;
@@ -103,14 +166,18 @@ __attribute__((visibility("default"))) void hebb_sim_dump(void *handle, uint64_t
   sim->vcd->dump(time);
 }
 
-__attribute__((visibility("default"))) void hebb_sim_close_vcd(void *handle) {
+// Flushes and closes the VCD (if open); returns the first error writing it (an errno, 0 if none).
+__attribute__((visibility("default"))) int hebb_sim_close_vcd(void *handle) {
   HebbSim *sim = static_cast<HebbSim *>(handle);
-  if (sim->vcd) {
-    sim->enter();
-    sim->vcd->close();
-    delete sim->vcd;
-    sim->vcd = nullptr;
-  }
+  sim->enter();
+  sim->close_vcd();
+  return sim->vcd_error;
+}
+
+// The first error writing the VCD so far (an errno, 0 if none); buffered
+// output is only written on a flush, so close reports the rest.
+__attribute__((visibility("default"))) int hebb_sim_vcd_error(void *handle) {
+  return static_cast<HebbSim *>(handle)->current_vcd_error();
 }
 
 }  // extern "C"

@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::design::{CycleModel, Design, Signal, SignalKind};
 use crate::error::{Error, Result};
@@ -33,9 +33,10 @@ pub struct Lockstep {
     actual: Vec<u64>,
     clk: usize,
     cycle: u64,
-    golden_vcd: Option<VcdRecorder<BufWriter<File>>>,
-    /// The first error writing the golden VCD, reported by `finish`.
-    golden_vcd_error: Option<std::io::Error>,
+    golden_vcd: Option<(PathBuf, VcdRecorder<BufWriter<File>>)>,
+    /// The first error writing either VCD (naming the file), reported by
+    /// `trace_result` and `finish`.
+    trace_error: Option<Error>,
 }
 
 impl Lockstep {
@@ -103,7 +104,7 @@ impl Lockstep {
             clk,
             cycle: 0,
             golden_vcd: None,
-            golden_vcd_error: None,
+            trace_error: None,
         })
     }
 
@@ -111,10 +112,11 @@ impl Lockstep {
     pub fn record_vcds(&mut self, module: &str, golden: &Path, dut: Option<&Path>) -> Result<()> {
         // Verilator names the top scope after the top module.
         let file = File::create(golden).map_err(|e| Error::io(golden, e))?;
-        self.golden_vcd = Some(
+        self.golden_vcd = Some((
+            golden.to_path_buf(),
             VcdRecorder::new(BufWriter::new(file), module, self.model.signals())
                 .map_err(|e| Error::io(golden, e))?,
-        );
+        ));
         if let (Some(rtl), Some(dut)) = (self.rtl.as_mut(), dut) {
             rtl.open_vcd(dut)?;
         }
@@ -169,15 +171,17 @@ impl Lockstep {
     /// Evaluates both sides; returns the first signal, in `compare_order`, that differs.
     fn evaluate(&mut self, time: u64, phase: &'static str) -> Option<Mismatch> {
         self.model.eval();
-        if let Some(vcd) = self.golden_vcd.as_mut() {
+        if let Some((path, vcd)) = self.golden_vcd.as_mut() {
             let model = &self.model;
             if let Err(e) = vcd.sample(time, |i| model.value(i)) {
-                self.golden_vcd_error.get_or_insert(e);
+                self.trace_error.get_or_insert(Error::io(&*path, e));
             }
         }
         let rtl = self.rtl.as_mut()?;
         rtl.eval();
-        rtl.dump(time);
+        if let Err(e) = rtl.dump(time) {
+            self.trace_error.get_or_insert(e);
+        }
         // Both sides read whole, then compared: one call into each per evaluation.
         self.model.values(&mut self.expected);
         rtl.get_all(&mut self.actual);
@@ -194,16 +198,26 @@ impl Lockstep {
         })
     }
 
-    /// Ends the traces (both VCD files are complete afterwards).
+    /// The first error writing a VCD so far (a full disk), naming the file.
+    /// `clock` goes on when a trace fails (so the comparison stays whole);
+    /// callers recording VCDs check this after each clock to stop at once.
+    pub fn trace_result(&mut self) -> Result<()> {
+        match self.trace_error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the traces: both VCD files are complete once this returns Ok;
+    /// otherwise the error names the file that could not be written.
     pub fn finish(mut self) -> Result<()> {
-        if let Some(e) = self.golden_vcd_error.take() {
-            return Err(Error::Other(format!("writing the cycle model VCD: {e}")));
+        self.trace_result()?;
+        if let Some((path, vcd)) = self.golden_vcd.take() {
+            vcd.finish().map_err(|e| Error::io(&path, e))?;
         }
-        if let Some(vcd) = self.golden_vcd.take() {
-            vcd.finish()
-                .map_err(|e| Error::Other(format!("writing the cycle model VCD: {e}")))?;
+        if let Some(mut rtl) = self.rtl.take() {
+            rtl.close_vcd()?;
         }
-        drop(self.rtl.take());
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cosim::Lockstep;
 use crate::design::Design;
 use crate::error::{Error, Result};
-use crate::outputs::write_all;
+use crate::outputs::{Staging, write_all};
 use crate::resources::{ResourceReport, Target, TargetResources};
 use crate::tools::gates::yosys_synth;
 use crate::trace::{DiffReport, diff_files};
@@ -101,7 +101,42 @@ impl fmt::Display for MainJobSummary {
 }
 
 /// The main job on `design`, driven clock by clock by `stimulus` (input port values per clock).
+///
+/// Every output (RTL, constraints, resources.json, both VCDs) is written into
+/// a staging folder inside `out` and renamed into place only when the run
+/// completes, so a failed or killed run leaves the previous outputs as they
+/// were and no partial file. A mismatch completes the run too: both traces,
+/// whole up to the diverging cycle, are published with the RTL that made them.
 pub fn main_job(
+    design: &dyn Design,
+    stimulus: &[Vec<u64>],
+    out: &Path,
+    synthesize: bool,
+) -> Result<MainJobSummary> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let staging = Staging::new(out)?;
+    match main_job_staged(design, stimulus, staging.path(), synthesize) {
+        Ok(mut summary) => {
+            summary.files = summary
+                .files
+                .iter()
+                .map(|f| staging.final_path(f))
+                .collect();
+            summary.golden_vcd = staging.final_path(&summary.golden_vcd);
+            summary.rtl_vcd = staging.final_path(&summary.rtl_vcd);
+            staging.publish()?;
+            Ok(summary)
+        }
+        Err(e @ Error::MismatchTraced { .. }) => {
+            let e = staging.rename_error(e);
+            staging.publish()?;
+            Err(e)
+        }
+        Err(e) => Err(staging.rename_error(e)),
+    }
+}
+
+fn main_job_staged(
     design: &dyn Design,
     stimulus: &[Vec<u64>],
     out: &Path,
@@ -115,11 +150,16 @@ pub fn main_job(
     let mut sim = Lockstep::with_rtl(design)?;
     sim.record_vcds(&design.top_module(), &golden_vcd, Some(&rtl_vcd))?;
     for inputs in stimulus {
-        sim.clock(inputs)
-            .map_err(|mismatch| Error::MismatchTraced {
+        let clocked = sim.clock(inputs);
+        // A trace that cannot be written (a full disk) ends the run at once.
+        sim.trace_result()?;
+        if let Err(mismatch) = clocked {
+            sim.finish()?;
+            return Err(Error::MismatchTraced {
                 mismatch,
-                traces: sim_dir.clone(),
-            })?;
+                traces: sim_dir,
+            });
+        }
     }
     let cycles = sim.cycle();
     sim.finish()?;

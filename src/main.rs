@@ -1,6 +1,6 @@
 //! The `hebb` command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -210,12 +210,14 @@ fn execute(command: Command) -> Result<bool> {
         Command::Run(args) => run_main_job(args),
         Command::Generate { design, out, synth } => {
             let design = design.design()?;
-            let (files, report) = flow::generate(design.as_ref(), &out, synth)?;
-            for f in files {
-                println!("wrote {}", f.display());
-            }
-            print!("{report}");
-            Ok(true)
+            with_output_lock(&out, || {
+                let (files, report) = flow::generate(design.as_ref(), &out, synth)?;
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                print!("{report}");
+                Ok(true)
+            })
         }
         Command::CheckVectors { rtl, files } => check_vectors(&files, rtl),
         Command::VcdDiff { golden, dut } => {
@@ -223,14 +225,16 @@ fn execute(command: Command) -> Result<bool> {
             println!("{report}");
             Ok(report.agrees())
         }
-        Command::Testbench { file, out, run } => testbench(&file, &out, run),
+        Command::Testbench { file, out, run } => {
+            with_output_lock(&out, || testbench(&file, &out, run))
+        }
         Command::ScAccuracy { out, budget } => {
             if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
                 return Err(Error::Other(format!(
                     "parameter `budget` = {b} is out of range: allowed a finite RMSE > 0"
                 )));
             }
-            let report = hebb::studies::sc_accuracy::run_accuracy(&out)?;
+            let report = with_output_lock(&out, || hebb::studies::sc_accuracy::run_accuracy(&out))?;
             if let Some(budget) = budget {
                 use hebb::studies::sc_accuracy::Operands;
                 let answers = [
@@ -271,6 +275,18 @@ fn execute(command: Command) -> Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// Runs `job` holding the lock on the output folder `out` (created if
+/// needed): a second hebb writing there fails at once. A folder this command
+/// created is removed again if the job fails before publishing anything.
+fn with_output_lock<T>(out: &Path, job: impl FnOnce() -> Result<T>) -> Result<T> {
+    let lock = hebb::outputs::lock_output_dir(out)?;
+    let result = job();
+    if result.is_err() {
+        lock.release_failed();
+    }
+    result
 }
 
 /// `hebb units`: each unit, and its keys as TOML lines (`key = default`)
@@ -346,7 +362,9 @@ fn run_main_job(args: RunArgs) -> Result<bool> {
         design.describe(),
         inputs.len()
     );
-    let summary = flow::main_job(design.as_ref(), &inputs, &out, !args.no_synth)?;
+    let summary = with_output_lock(&out, || {
+        flow::main_job(design.as_ref(), &inputs, &out, !args.no_synth)
+    })?;
     print!("{summary}");
     if !summary.diff.agrees() {
         println!("{}", summary.diff);

@@ -6,6 +6,10 @@
 //! Each RTL case verilates one design (cached by content in ~/.cache/hebb),
 //! so the RTL properties run few cases; the model-only properties run many.
 
+// Failures are cut after their first divergent cycle before shrinking.
+#[path = "common/cut.rs"]
+mod cut;
+
 use hebb::cosim::Lockstep;
 use hebb::cosim::PortVector;
 use hebb::design::{Design, mask};
@@ -17,6 +21,8 @@ use hebb::units::sc_stdp::{RawStdpParams, StdpInputs, StdpParams, StdpStep, Stoc
 use hebb::units::sc_synapse::{Synapse, SynapseInputs, SynapseParams, SynapseStep};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
+
+use cut::{CutAtDivergence, run_until_divergence};
 
 const RTL_CASES: u32 = 8;
 const MODEL_CASES: u32 = 48;
@@ -87,39 +93,42 @@ fn sng_run(
     let mut sim = sim(&design, rtl);
     let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = SngStep::new(&params);
-    for (cycle, &(rst_n, en, value)) in stimulus.iter().enumerate() {
-        if rst_n {
-            step.step(en);
-        } else {
-            step = SngStep::new(&params);
-        }
-        // A quarter of the values equal this cycle's number (the step
-        // model's): the comparator's edge, which uniform values almost never hit.
-        let value = if value % 4 == 1 {
-            step.outputs(0).rand
-        } else {
-            value & mask(params.width())
-        };
-        ports
-            .set("rst_ni", rst_n.into())
-            .set("en_i", en.into())
-            .set("value_i", value);
-        clock(&mut sim, &ports)?;
-        let expected = step.outputs(value);
-        prop_assert_eq!(
-            port(&sim, &ports, "bit_o"),
-            u64::from(expected.bit),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(
-            port(&sim, &ports, "rand_o"),
-            expected.rand,
-            "cycle {}",
-            cycle
-        );
-    }
-    Ok(())
+    run_until_divergence(
+        stimulus,
+        |cycle, &(rst_n, en, value)| -> Result<(), TestCaseError> {
+            if rst_n {
+                step.step(en);
+            } else {
+                step = SngStep::new(&params);
+            }
+            // A quarter of the values equal this cycle's number (the step
+            // model's): the comparator's edge, which uniform values almost never hit.
+            let value = if value % 4 == 1 {
+                step.outputs(0).rand
+            } else {
+                value & mask(params.width())
+            };
+            ports
+                .set("rst_ni", rst_n.into())
+                .set("en_i", en.into())
+                .set("value_i", value);
+            clock(&mut sim, &ports)?;
+            let expected = step.outputs(value);
+            prop_assert_eq!(
+                port(&sim, &ports, "bit_o"),
+                u64::from(expected.bit),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(
+                port(&sim, &ports, "rand_o"),
+                expected.rand,
+                "cycle {}",
+                cycle
+            );
+            Ok(())
+        },
+    )
 }
 
 fn sng_stimulus() -> impl Strategy<Value = Vec<(bool, bool, u64)>> {
@@ -133,7 +142,7 @@ fn sng_stimulus() -> impl Strategy<Value = Vec<(bool, bool, u64)>> {
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn sng_rtl_equals_cycle_model_equals_step_model(params in sng_params(), stimulus in sng_stimulus()) {
+    fn sng_rtl_equals_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((sng_params(), sng_stimulus()))) {
         sng_run(params, &stimulus, true)?;
     }
 }
@@ -141,7 +150,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn sng_cycle_model_equals_step_model(params in sng_params(), stimulus in sng_stimulus()) {
+    fn sng_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((sng_params(), sng_stimulus()))) {
         sng_run(params, &stimulus, false)?;
     }
 }
@@ -196,43 +205,46 @@ fn synapse_run(
     let mut sim = sim(&design, rtl);
     let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = SynapseStep::new(&params);
-    for (cycle, (rst_n, inputs)) in stimulus.iter().enumerate() {
-        let mut inputs = *inputs;
-        inputs.weight_value &= mask(params.width());
-        ports
-            .set("rst_ni", (*rst_n).into())
-            .set("en_i", inputs.en.into())
-            .set("pre_i", inputs.pre.into())
-            .set("update_weight_i", inputs.update_weight.into())
-            .set("weight_value_i", inputs.weight_value);
-        clock(&mut sim, &ports)?;
-        if *rst_n {
-            step.step(&inputs);
-        } else {
-            step = SynapseStep::new(&params);
-        }
-        let e = step.outputs(&inputs);
-        prop_assert_eq!(
-            port(&sim, &ports, "post_o"),
-            u64::from(e.post),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(
-            port(&sim, &ports, "weight_bit_o"),
-            u64::from(e.weight_bit),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(port(&sim, &ports, "weight_o"), e.weight, "cycle {}", cycle);
-    }
-    Ok(())
+    run_until_divergence(
+        stimulus,
+        |cycle, (rst_n, inputs)| -> Result<(), TestCaseError> {
+            let mut inputs = *inputs;
+            inputs.weight_value &= mask(params.width());
+            ports
+                .set("rst_ni", (*rst_n).into())
+                .set("en_i", inputs.en.into())
+                .set("pre_i", inputs.pre.into())
+                .set("update_weight_i", inputs.update_weight.into())
+                .set("weight_value_i", inputs.weight_value);
+            clock(&mut sim, &ports)?;
+            if *rst_n {
+                step.step(&inputs);
+            } else {
+                step = SynapseStep::new(&params);
+            }
+            let e = step.outputs(&inputs);
+            prop_assert_eq!(
+                port(&sim, &ports, "post_o"),
+                u64::from(e.post),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(
+                port(&sim, &ports, "weight_bit_o"),
+                u64::from(e.weight_bit),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(port(&sim, &ports, "weight_o"), e.weight, "cycle {}", cycle);
+            Ok(())
+        },
+    )
 }
 
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn synapse_rtl_equals_cycle_model_equals_step_model(params in synapse_params(), stimulus in synapse_stimulus()) {
+    fn synapse_rtl_equals_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((synapse_params(), synapse_stimulus()))) {
         synapse_run(params, &stimulus, true)?;
     }
 }
@@ -240,7 +252,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn synapse_cycle_model_equals_step_model(params in synapse_params(), stimulus in synapse_stimulus()) {
+    fn synapse_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((synapse_params(), synapse_stimulus()))) {
         synapse_run(params, &stimulus, false)?;
     }
 }
@@ -260,27 +272,30 @@ fn decoder_run(
     let mut sim = sim(&design, rtl);
     let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = DecoderStep::new(&params);
-    for (cycle, &(rst_n, en, bit)) in stimulus.iter().enumerate() {
-        ports
-            .set("rst_ni", rst_n.into())
-            .set("en_i", en.into())
-            .set("bit_i", bit.into());
-        clock(&mut sim, &ports)?;
-        if rst_n {
-            step.step(en, bit);
-        } else {
-            step = DecoderStep::new(&params);
-        }
-        let e = step.outputs();
-        prop_assert_eq!(port(&sim, &ports, "count_o"), e.count, "cycle {}", cycle);
-        prop_assert_eq!(
-            port(&sim, &ports, "valid_o"),
-            u64::from(e.valid),
-            "cycle {}",
-            cycle
-        );
-    }
-    Ok(())
+    run_until_divergence(
+        stimulus,
+        |cycle, &(rst_n, en, bit)| -> Result<(), TestCaseError> {
+            ports
+                .set("rst_ni", rst_n.into())
+                .set("en_i", en.into())
+                .set("bit_i", bit.into());
+            clock(&mut sim, &ports)?;
+            if rst_n {
+                step.step(en, bit);
+            } else {
+                step = DecoderStep::new(&params);
+            }
+            let e = step.outputs();
+            prop_assert_eq!(port(&sim, &ports, "count_o"), e.count, "cycle {}", cycle);
+            prop_assert_eq!(
+                port(&sim, &ports, "valid_o"),
+                u64::from(e.valid),
+                "cycle {}",
+                cycle
+            );
+            Ok(())
+        },
+    )
 }
 
 fn decoder_stimulus() -> impl Strategy<Value = Vec<(bool, bool, bool)>> {
@@ -294,7 +309,7 @@ fn decoder_stimulus() -> impl Strategy<Value = Vec<(bool, bool, bool)>> {
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn decoder_rtl_equals_cycle_model_equals_step_model(params in decoder_params(), stimulus in decoder_stimulus()) {
+    fn decoder_rtl_equals_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((decoder_params(), decoder_stimulus()))) {
         decoder_run(params, &stimulus, true)?;
     }
 }
@@ -302,7 +317,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn decoder_cycle_model_equals_step_model(params in decoder_params(), stimulus in decoder_stimulus()) {
+    fn decoder_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((decoder_params(), decoder_stimulus()))) {
         decoder_run(params, &stimulus, false)?;
     }
 }
@@ -377,44 +392,47 @@ fn dot_run(params: DotParams, stimulus: &[DotCycle], rtl: bool) -> Result<(), Te
     let (n, w) = (params.inputs(), params.width());
     // Keep x constant over stretches so that windows decode real values.
     let mut x = 0;
-    for (cycle, (rst_n, inputs)) in stimulus.iter().enumerate() {
-        let mut inputs = *inputs;
-        if cycle % 50 == 0 {
-            x = inputs.x & mask(n * w);
-        }
-        inputs.x = x;
-        inputs.weight_value &= mask(w);
-        inputs.update_index &= mask(params.index_bits());
-        ports
-            .set("rst_ni", (*rst_n).into())
-            .set("en_i", inputs.en.into())
-            .set("x_i", inputs.x)
-            .set("update_weight_i", inputs.update_weight.into())
-            .set("update_index_i", inputs.update_index)
-            .set("weight_value_i", inputs.weight_value);
-        clock(&mut sim, &ports)?;
-        if *rst_n {
-            step.step(&inputs);
-        } else {
-            step = DotStep::new(&params);
-        }
-        let e = step.outputs(&inputs);
-        prop_assert_eq!(port(&sim, &ports, "sum_o"), e.sum, "cycle {}", cycle);
-        prop_assert_eq!(
-            port(&sim, &ports, "valid_o"),
-            u64::from(e.valid),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(port(&sim, &ports, "stream_o"), e.stream, "cycle {}", cycle);
-    }
-    Ok(())
+    run_until_divergence(
+        stimulus,
+        |cycle, (rst_n, inputs)| -> Result<(), TestCaseError> {
+            let mut inputs = *inputs;
+            if cycle % 50 == 0 {
+                x = inputs.x & mask(n * w);
+            }
+            inputs.x = x;
+            inputs.weight_value &= mask(w);
+            inputs.update_index &= mask(params.index_bits());
+            ports
+                .set("rst_ni", (*rst_n).into())
+                .set("en_i", inputs.en.into())
+                .set("x_i", inputs.x)
+                .set("update_weight_i", inputs.update_weight.into())
+                .set("update_index_i", inputs.update_index)
+                .set("weight_value_i", inputs.weight_value);
+            clock(&mut sim, &ports)?;
+            if *rst_n {
+                step.step(&inputs);
+            } else {
+                step = DotStep::new(&params);
+            }
+            let e = step.outputs(&inputs);
+            prop_assert_eq!(port(&sim, &ports, "sum_o"), e.sum, "cycle {}", cycle);
+            prop_assert_eq!(
+                port(&sim, &ports, "valid_o"),
+                u64::from(e.valid),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(port(&sim, &ports, "stream_o"), e.stream, "cycle {}", cycle);
+            Ok(())
+        },
+    )
 }
 
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn dot_product_rtl_equals_cycle_model_equals_step_model(params in dot_params(false), stimulus in dot_stimulus()) {
+    fn dot_product_rtl_equals_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((dot_params(false), dot_stimulus()))) {
         dot_run(params, &stimulus, true)?;
     }
 }
@@ -422,7 +440,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn dot_product_cycle_model_equals_step_model(params in dot_params(true), stimulus in dot_stimulus()) {
+    fn dot_product_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((dot_params(true), dot_stimulus()))) {
         dot_run(params, &stimulus, false)?;
     }
 }
@@ -493,52 +511,55 @@ fn stdp_run(params: StdpParams, stimulus: &[StdpCycle], rtl: bool) -> Result<(),
     let mut sim = sim(&design, rtl);
     let mut ports = PortVector::new(&design.ports().unwrap());
     let mut step = StdpStep::new(&params);
-    for (cycle, (rst_n, inputs)) in stimulus.iter().enumerate() {
-        ports
-            .set("rst_ni", (*rst_n).into())
-            .set("step_i", inputs.step.into())
-            .set("pre_i", inputs.pre.into())
-            .set("post_i", inputs.post.into());
-        clock(&mut sim, &ports)?;
-        if *rst_n {
-            step.step(inputs);
-        } else {
-            step = StdpStep::new(&params);
-        }
-        let e = step.outputs(inputs);
-        prop_assert_eq!(port(&sim, &ports, "weight_o"), e.weight, "cycle {}", cycle);
-        prop_assert_eq!(
-            port(&sim, &ports, "weight_bit_o"),
-            u64::from(e.weight_bit),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(
-            port(&sim, &ports, "out_o"),
-            u64::from(e.out),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(
-            port(&sim, &ports, "ltp_o"),
-            u64::from(e.ltp),
-            "cycle {}",
-            cycle
-        );
-        prop_assert_eq!(
-            port(&sim, &ports, "ltd_o"),
-            u64::from(e.ltd),
-            "cycle {}",
-            cycle
-        );
-    }
-    Ok(())
+    run_until_divergence(
+        stimulus,
+        |cycle, (rst_n, inputs)| -> Result<(), TestCaseError> {
+            ports
+                .set("rst_ni", (*rst_n).into())
+                .set("step_i", inputs.step.into())
+                .set("pre_i", inputs.pre.into())
+                .set("post_i", inputs.post.into());
+            clock(&mut sim, &ports)?;
+            if *rst_n {
+                step.step(inputs);
+            } else {
+                step = StdpStep::new(&params);
+            }
+            let e = step.outputs(inputs);
+            prop_assert_eq!(port(&sim, &ports, "weight_o"), e.weight, "cycle {}", cycle);
+            prop_assert_eq!(
+                port(&sim, &ports, "weight_bit_o"),
+                u64::from(e.weight_bit),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(
+                port(&sim, &ports, "out_o"),
+                u64::from(e.out),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(
+                port(&sim, &ports, "ltp_o"),
+                u64::from(e.ltp),
+                "cycle {}",
+                cycle
+            );
+            prop_assert_eq!(
+                port(&sim, &ports, "ltd_o"),
+                u64::from(e.ltd),
+                "cycle {}",
+                cycle
+            );
+            Ok(())
+        },
+    )
 }
 
 proptest! {
     #![proptest_config(rtl_config())]
     #[test]
-    fn stdp_rtl_equals_cycle_model_equals_step_model(params in stdp_params_up_to(16), stimulus in stdp_stimulus()) {
+    fn stdp_rtl_equals_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((stdp_params_up_to(16), stdp_stimulus()))) {
         stdp_run(params, &stimulus, true)?;
     }
 }
@@ -546,7 +567,7 @@ proptest! {
 proptest! {
     #![proptest_config(Config { cases: MODEL_CASES, ..Config::default() })]
     #[test]
-    fn stdp_cycle_model_equals_step_model(params in stdp_params_up_to(32), stimulus in stdp_stimulus()) {
+    fn stdp_cycle_model_equals_step_model((params, stimulus) in CutAtDivergence((stdp_params_up_to(32), stdp_stimulus()))) {
         stdp_run(params, &stimulus, false)?;
     }
 }

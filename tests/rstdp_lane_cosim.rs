@@ -7,10 +7,12 @@ mod common;
 use hebb::design::Design;
 use hebb::resources::Target;
 use hebb::tools::gates::{iverilog_2005, verilator_lint, yosys_synth};
-use hebb::units::rstdp_lane::driver::LaneDriver;
+use hebb::units::rstdp_lane::driver::{LaneCycle, LaneDriver};
 use hebb::units::rstdp_lane::{LaneParams, RstdpLane, stimulus};
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestCaseError};
+use proptest::test_runner::{RngSeed, TestCaseError, TestError, TestRunner};
+
+use common::cut::{CutAtDivergence, run_until_divergence};
 
 fn fail(e: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(e.to_string())
@@ -27,16 +29,63 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
+    // A failure is cut after its first divergent cycle before shrinking, so
+    // the minimal failing input printed ends where model and RTL part.
     #[test]
-    fn rtl_equals_cycle_model_at_every_clock((params, cycles) in common::lane_case(500)) {
+    fn rtl_equals_cycle_model_at_every_clock((params, cycles) in CutAtDivergence(common::lane_case(500))) {
         let lane = RstdpLane::new(params);
         verilator_lint(&lane).map_err(fail)?;
         iverilog_2005(&lane).map_err(fail)?;
         let mut driver = LaneDriver::new(params, true).map_err(fail)?;
-        for cycle in &cycles {
-            driver.apply(cycle).map_err(|m| fail(format!("{m}\nunder {}", lane.describe())))?;
-        }
+        run_until_divergence(&cycles, |_, cycle| {
+            driver.apply(cycle).map(drop).map_err(|m| format!("{m}\nunder {}", lane.describe()))
+        })?;
     }
+}
+
+/// The shrinking above, shown on a planted divergence (the model's
+/// presynaptic trace "should" stay 0, so the first pre spike that counts
+/// diverges): the minimal failing input ends at the divergent cycle, within
+/// a shrink budget far too small to get there one element at a time.
+#[test]
+fn a_divergence_is_reported_with_the_stimulus_cut_after_it() {
+    let config = ProptestConfig {
+        cases: 64,
+        max_shrink_iters: 16,
+        rng_seed: RngSeed::Fixed(0x6865_6262_0012),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    // The index of the first cycle whose state has a non-zero presynaptic trace.
+    let first_divergence = |params: LaneParams, cycles: &[LaneCycle]| -> Option<usize> {
+        let mut driver = LaneDriver::new(params, false).unwrap();
+        cycles
+            .iter()
+            .position(|cycle| driver.apply(cycle).unwrap().pre_trace != 0)
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(
+        &CutAtDivergence(common::lane_case(500)),
+        |(params, cycles)| {
+            let mut driver = LaneDriver::new(params, false).map_err(fail)?;
+            run_until_divergence(&cycles, |_, cycle| {
+                let state = driver.apply(cycle).map_err(|m| m.to_string())?;
+                if state.pre_trace != 0 {
+                    return Err(format!("pre_trace = {}, expected 0", state.pre_trace));
+                }
+                Ok(())
+            })
+        },
+    );
+    let Err(TestError::Fail(reason, (params, cycles))) = result else {
+        panic!("the planted divergence is found: {result:?}");
+    };
+    let at = first_divergence(params, &cycles).expect("the minimal input still diverges");
+    assert_eq!(
+        at + 1,
+        cycles.len(),
+        "the minimal input ends at its divergent cycle ({reason}): {cycles:?}"
+    );
 }
 
 /// Corners of the parameter space: smallest, largest, L beyond the product, no decay, D >= T.

@@ -253,6 +253,7 @@ type EvalFn = unsafe extern "C" fn(*mut c_void);
 type GetAllFn = unsafe extern "C" fn(*mut c_void, *mut u64);
 type OpenVcdFn = unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> i32;
 type DumpFn = unsafe extern "C" fn(*mut c_void, u64);
+type VcdErrorFn = unsafe extern "C" fn(*mut c_void) -> i32;
 
 /// One instance of a Verilated design.
 pub struct VerilatedSim {
@@ -263,6 +264,10 @@ pub struct VerilatedSim {
     get_all_fn: GetAllFn,
     eval_fn: EvalFn,
     dump_fn: DumpFn,
+    vcd_error_fn: VcdErrorFn,
+    close_vcd_fn: VcdErrorFn,
+    /// The VCD being written, named in its write errors.
+    vcd_path: Option<PathBuf>,
 }
 
 // SAFETY: each handle owns its own VerilatedContext and model; it is used from one thread at a time.
@@ -300,6 +305,14 @@ impl VerilatedSim {
                 .library
                 .get::<DumpFn>(b"hebb_sim_dump")
                 .map_err(symbol_error)?;
+            let vcd_error_fn: VcdErrorFn = *lib
+                .library
+                .get::<VcdErrorFn>(b"hebb_sim_vcd_error")
+                .map_err(symbol_error)?;
+            let close_vcd_fn: VcdErrorFn = *lib
+                .library
+                .get::<VcdErrorFn>(b"hebb_sim_close_vcd")
+                .map_err(symbol_error)?;
             let handle = new_fn();
             Ok(VerilatedSim {
                 lib,
@@ -309,6 +322,9 @@ impl VerilatedSim {
                 get_all_fn,
                 eval_fn,
                 dump_fn,
+                vcd_error_fn,
+                close_vcd_fn,
+                vcd_path: None,
             })
         }
     }
@@ -359,6 +375,9 @@ impl VerilatedSim {
                 })?;
             open(self.handle, c_path.as_ptr())
         };
+        self.vcd_path = Some(path.to_path_buf());
+        // The shim's file records why it could not open (an errno).
+        self.vcd_result()?;
         if status != 0 {
             return Err(Error::Tool {
                 tool: "verilator".into(),
@@ -368,9 +387,33 @@ impl VerilatedSim {
         Ok(())
     }
 
-    pub fn dump(&mut self, time: u64) {
+    /// Samples every signal into the VCD at `time` (ps); fails with the
+    /// first error writing it (a full disk), naming the file.
+    pub fn dump(&mut self, time: u64) -> Result<()> {
         // SAFETY: as above.
         unsafe { (self.dump_fn)(self.handle, time) }
+        self.vcd_result()
+    }
+
+    /// The first error writing the VCD so far, naming the file.
+    pub fn vcd_result(&self) -> Result<()> {
+        // SAFETY: as above.
+        let errno = unsafe { (self.vcd_error_fn)(self.handle) };
+        self.errno_result(errno)
+    }
+
+    /// Flushes and closes the VCD; the file is complete once this returns Ok.
+    pub fn close_vcd(&mut self) -> Result<()> {
+        // SAFETY: as above.
+        let errno = unsafe { (self.close_vcd_fn)(self.handle) };
+        self.errno_result(errno)
+    }
+
+    fn errno_result(&self, errno: i32) -> Result<()> {
+        match (errno, &self.vcd_path) {
+            (0, _) | (_, None) => Ok(()),
+            (errno, Some(path)) => Err(Error::io(path, std::io::Error::from_raw_os_error(errno))),
+        }
     }
 }
 

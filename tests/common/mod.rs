@@ -113,3 +113,4 @@ pub fn lane_cycles(p: LaneParams, max_len: usize) -> impl Strategy<Value = Vec<L
 pub fn lane_case(max_len: usize) -> impl Strategy<Value = (LaneParams, Vec<LaneCycle>)> {
     lane_params().prop_flat_map(move |p| (Just(p), lane_cycles(p, max_len)))
 }
+pub mod cut;
