@@ -361,7 +361,7 @@ fn units_lists_every_unit_with_keys_defaults_and_ranges() {
         }
     }
     assert!(
-        t.contains("weight_bits") && t.contains("default 16") && t.contains("1..=32"),
+        t.contains("weight_bits = 16") && t.contains("# 1..=32; W: weight bits"),
         "{t}"
     );
 }
