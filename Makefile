@@ -1,11 +1,11 @@
 # hebb: the two commands are `make sim` (the main job) and `make test` (the whole suite).
 CARGO ?= cargo
 
-.PHONY: all setup sim test lint tb rtl bench clean
+.PHONY: all setup sim test lint tb rtl synth bench clean
 
 all: sim
 
-## Install verilator, yosys, iverilog, g++ when missing (apt-get as root), or name them.
+## Install verilator, yosys, iverilog, g++, nextpnr-ice40 when missing (apt-get as root), or name them.
 setup:
 	@sim/install-tools.sh
 
@@ -35,6 +35,11 @@ tb: setup
 ## Regenerate rtl/, constraints/ and testbenches/ (the test suite fails while they are stale).
 rtl:
 	HEBB_UPDATE_RTL=1 $(CARGO) test --quiet --test rtl_sync
+
+## The default design's resource report: Yosys (iCE40 hx8k-ct256, xc7), nextpnr-ice40
+## place and route (Fmax, critical path), constraints at 90 % of Fmax, in out/synth/.
+synth: setup
+	$(CARGO) run --release --quiet -- synth --pnr --out out/synth
 
 ## Benchmarks: step model, cycle model and lockstep throughput, with their ratios.
 bench: setup

@@ -4,49 +4,152 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::constraints::Clock;
 use crate::cosim::Lockstep;
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::outputs::{Staging, write_all};
 use crate::resources::{ResourceReport, Target, TargetResources};
 use crate::tools::gates::yosys_synth;
+use crate::tools::nextpnr::{self, Ice40Part, tool_versions};
 use crate::trace::{DiffReport, diff_files};
 
-/// The files `generate` writes, relative to its output folder.
+/// The files `generate` writes, relative to its output folder, with the
+/// default constraint clock (not checked by place and route).
 pub fn rendered_files(design: &dyn Design) -> Result<Vec<(String, String)>> {
+    rendered_files_with(design, &Clock::default_clock())
+}
+
+/// RTL (`rtl/`) and constraints (`constraints/`) naming `clock`.
+pub fn rendered_files_with(design: &dyn Design, clock: &Clock) -> Result<Vec<(String, String)>> {
     let mut files: Vec<(String, String)> = design
         .render_rtl()?
         .into_iter()
         .map(|f| (format!("rtl/{}", f.file_name()), f.text))
         .collect();
-    for (name, text) in crate::constraints::render(design, crate::constraints::DEFAULT_PERIOD_NS)? {
+    for (name, text) in crate::constraints::render(design, clock)? {
         files.push((format!("constraints/{name}"), text));
     }
     Ok(files)
 }
 
+/// The clock nextpnr aims at while measuring Fmax (timing-driven placement
+/// works toward it; the measured Fmax is reported whether it is met or not).
+pub const MEASURE_TARGET_MHZ: f64 = 100.0;
+
+/// What a resource report measures.
+#[derive(Debug, Clone)]
+pub struct Measure {
+    pub targets: Vec<Target>,
+    /// Run Yosys on each target.
+    pub synthesize: bool,
+    /// Place and route on iCE40 with nextpnr (needs `synthesize` and the ice40 target).
+    pub pnr: bool,
+    /// The iCE40 part (`hebb synth`); `None` keeps plain `synth_ice40` without a part.
+    pub part: Option<Ice40Part>,
+}
+
+impl Measure {
+    /// The estimate only: no external tool runs.
+    pub fn estimate() -> Self {
+        Measure {
+            targets: Target::ALL.to_vec(),
+            synthesize: false,
+            pnr: false,
+            part: None,
+        }
+    }
+}
+
 /// The resource report: the estimate per target, with Yosys counts when `synthesize`.
 pub fn resource_report(design: &dyn Design, synthesize: bool) -> Result<ResourceReport> {
-    let mut targets = Vec::new();
-    for target in Target::ALL {
-        let yosys = if synthesize {
-            Some(yosys_synth(design, target)?.resources())
-        } else {
-            None
-        };
-        targets.push(TargetResources::new(
-            target,
-            design.estimate(target)?,
-            yosys,
+    let measure = Measure {
+        synthesize,
+        ..Measure::estimate()
+    };
+    Ok(measure_design(design, &measure)?.0)
+}
+
+/// The resource report of `design` as `measure` asks, and the clock its
+/// constraints should name: with place and route, 90 % of the measured Fmax
+/// rounded down to a whole MHz, checked by placing and routing again with the
+/// very constraint script that will be written (nextpnr must meet it);
+/// otherwise the default clock.
+pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(ResourceReport, Clock)> {
+    if measure.pnr && !(measure.synthesize && measure.targets.contains(&Target::Ice40)) {
+        return Err(Error::Other(
+            "place and route (--pnr) runs nextpnr-ice40 on an iCE40 synthesis: use --target ice40 (or no --target)".into(),
         ));
     }
-    Ok(ResourceReport {
+    let tools = if measure.synthesize {
+        tool_versions(measure.pnr)?
+    } else {
+        Default::default()
+    };
+    let mut clock = Clock::default_clock();
+    let mut targets = Vec::new();
+    for &target in &measure.targets {
+        let estimate = design.estimate(target)?;
+        if !measure.synthesize {
+            targets.push(TargetResources::new(target, estimate, None));
+            continue;
+        }
+        let row = match (
+            target,
+            measure.part.or(measure.pnr.then_some(Ice40Part::DEFAULT)),
+        ) {
+            (Target::Ice40, Some(part)) => {
+                let netlist = nextpnr::synthesize(design, part)?;
+                let mut row =
+                    TargetResources::new(target, estimate, Some(netlist.synth.resources()));
+                row.part = Some(part.name().to_string());
+                row.yosys_command = Some(part.yosys_command());
+                if measure.pnr {
+                    let script = crate::constraints::pre_pack_script(
+                        design,
+                        MEASURE_TARGET_MHZ,
+                        "Fmax measurement run of `hebb synth --pnr` (not a constraint file).",
+                    )?;
+                    let pnr = netlist.place_and_route(&script, false)?;
+                    let measured =
+                        Clock::from_fmax(part.name(), &tools["nextpnr-ice40"], pnr.fmax_mhz)?;
+                    // nextpnr reads the constraint script that will be written and must meet it.
+                    let (_, pre_pack) = crate::constraints::render(design, &measured)?
+                        .into_iter()
+                        .find(|(name, _)| name.ends_with("_nextpnr.py"))
+                        .ok_or_else(|| Error::Other("no nextpnr constraint rendered".into()))?;
+                    netlist.place_and_route(&pre_pack, true)?;
+                    clock = measured;
+                    row.nextpnr = Some(pnr);
+                }
+                row
+            }
+            _ => {
+                let yosys = yosys_synth(design, target)?.resources();
+                let mut row = TargetResources::new(target, estimate, Some(yosys));
+                row.yosys_command = Some(match target {
+                    Target::Ice40 => target.yosys_command().to_string(),
+                    Target::Xilinx7 => format!("{} -flatten", target.yosys_command()),
+                });
+                row
+            }
+        };
+        targets.push(row);
+    }
+    let report = ResourceReport {
         schema: "hebb-resources/1",
         design: design.describe(),
         top_module: design.top_module(),
         estimate_method: design.estimate_method(),
+        tools,
+        constraint_clock: Some(clock.report()),
         targets,
-    })
+    };
+    Ok((report, clock))
+}
+
+fn report_json(report: &ResourceReport) -> Result<String> {
+    Ok(serde_json::to_string_pretty(report).map_err(|e| Error::Other(e.to_string()))? + "\n")
 }
 
 /// Renders RTL, constraints and the resource report into `out`; nothing is
@@ -56,12 +159,53 @@ pub fn generate(
     out: &Path,
     synthesize: bool,
 ) -> Result<(Vec<PathBuf>, ResourceReport)> {
-    let mut files = rendered_files(design)?;
-    let report = resource_report(design, synthesize)?;
-    files.push((
-        "resources.json".into(),
-        serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))? + "\n",
-    ));
+    generate_with(design, out, synthesize, false)
+}
+
+/// [`generate`], with `pnr`: place and route on hx8k-ct256, and constraints
+/// naming a clock nextpnr measured this design to meet.
+pub fn generate_with(
+    design: &dyn Design,
+    out: &Path,
+    synthesize: bool,
+    pnr: bool,
+) -> Result<(Vec<PathBuf>, ResourceReport)> {
+    let measure = Measure {
+        synthesize: synthesize || pnr,
+        pnr,
+        ..Measure::estimate()
+    };
+    let (report, clock) = measure_design(design, &measure)?;
+    let mut files = rendered_files_with(design, &clock)?;
+    files.push(("resources.json".into(), report_json(&report)?));
+    Ok((write_all(out, &files)?, report))
+}
+
+/// `hebb estimate`: `resources.json` and `resources.md` from the structural
+/// estimate alone; no external tool runs.
+pub fn estimate(design: &dyn Design, out: &Path) -> Result<(Vec<PathBuf>, ResourceReport)> {
+    let (mut report, _) = measure_design(design, &Measure::estimate())?;
+    // No constraint file is written beside this report.
+    report.constraint_clock = None;
+    let files = vec![
+        ("resources.json".to_string(), report_json(&report)?),
+        ("resources.md".to_string(), report.markdown()),
+    ];
+    Ok((write_all(out, &files)?, report))
+}
+
+/// `hebb synth`: Yosys (and with `measure.pnr` nextpnr) on the design; writes
+/// `rtl/`, `constraints/` (naming a clock the design meets when place and
+/// route ran), `resources.json` and `resources.md`.
+pub fn synth(
+    design: &dyn Design,
+    out: &Path,
+    measure: &Measure,
+) -> Result<(Vec<PathBuf>, ResourceReport)> {
+    let (report, clock) = measure_design(design, measure)?;
+    let mut files = rendered_files_with(design, &clock)?;
+    files.push(("resources.json".into(), report_json(&report)?));
+    files.push(("resources.md".into(), report.markdown()));
     Ok((write_all(out, &files)?, report))
 }
 

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use hebb::design::{Design, Renamed};
 use hebb::error::{Error, Result};
 use hebb::params::ParamValues;
+use hebb::resources::Target;
 use hebb::units::UNITS;
 use hebb::units::rstdp_lane::driver::LaneDriver;
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
@@ -43,6 +44,39 @@ enum Command {
         /// Also synthesize with Yosys and put its counts beside the estimate.
         #[arg(long)]
         synth: bool,
+        /// Also place and route on hx8k-ct256 (nextpnr-ice40): Fmax in the
+        /// report, constraints naming a clock the design meets (implies --synth).
+        #[arg(long)]
+        pnr: bool,
+    },
+    /// Resource estimate from the design's description alone (no external
+    /// tool): resources.json and resources.md in a folder.
+    Estimate {
+        #[command(flatten)]
+        design: DesignArgs,
+        /// Output folder.
+        #[arg(long, default_value = "out/estimate")]
+        out: PathBuf,
+    },
+    /// Synthesize with Yosys (and with --pnr place and route with
+    /// nextpnr-ice40): RTL, constraints, resources.json and resources.md with
+    /// estimate, measurement and their ratio.
+    Synth {
+        #[command(flatten)]
+        design: DesignArgs,
+        /// One target (ice40 or xc7) [default: both].
+        #[arg(long, value_parser = ["ice40", "xc7"])]
+        target: Option<String>,
+        /// Place and route on the iCE40 part with nextpnr-ice40: Fmax and
+        /// critical path in the report, constraints at 90 % of Fmax.
+        #[arg(long)]
+        pnr: bool,
+        /// iCE40 part: hx8k-ct256 (synth_ice40) or up5k-sg48 (synth_ice40 -dsp) [default: hx8k-ct256].
+        #[arg(long)]
+        part: Option<String>,
+        /// Output folder.
+        #[arg(long, default_value = "out/synth")]
+        out: PathBuf,
     },
     /// Replay reference-vector files (JSON lines) through the step model, and
     /// with --rtl also through the Verilated RTL of each file's parameter set.
@@ -208,10 +242,64 @@ fn main() -> ExitCode {
 fn execute(command: Command) -> Result<bool> {
     match command {
         Command::Run(args) => run_main_job(args),
-        Command::Generate { design, out, synth } => {
+        Command::Generate {
+            design,
+            out,
+            synth,
+            pnr,
+        } => {
             let design = design.design()?;
             with_output_lock(&out, || {
-                let (files, report) = flow::generate(design.as_ref(), &out, synth)?;
+                let (files, report) = flow::generate_with(design.as_ref(), &out, synth, pnr)?;
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                print!("{report}");
+                Ok(true)
+            })
+        }
+        Command::Estimate { design, out } => {
+            let design = design.design()?;
+            with_output_lock(&out, || {
+                let (files, report) = flow::estimate(design.as_ref(), &out)?;
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+                print!("{report}");
+                Ok(true)
+            })
+        }
+        Command::Synth {
+            design,
+            target,
+            pnr,
+            part,
+            out,
+        } => {
+            let design = design.design()?;
+            let targets = match target.as_deref() {
+                None => Target::ALL.to_vec(),
+                Some("xc7") => vec![Target::Xilinx7],
+                Some(_) => vec![Target::Ice40],
+            };
+            if part.is_some() && !targets.contains(&Target::Ice40) {
+                return Err(Error::Other(
+                    "--part names an iCE40 part: use --target ice40 (or no --target)".into(),
+                ));
+            }
+            let part = part
+                .as_deref()
+                .map(tools::nextpnr::Ice40Part::parse)
+                .transpose()?
+                .or(Some(tools::nextpnr::Ice40Part::DEFAULT));
+            let measure = flow::Measure {
+                targets,
+                synthesize: true,
+                pnr,
+                part,
+            };
+            with_output_lock(&out, || {
+                let (files, report) = flow::synth(design.as_ref(), &out, &measure)?;
                 for f in files {
                     println!("wrote {}", f.display());
                 }

@@ -77,15 +77,56 @@ impl Resources {
     }
 }
 
+/// The timing path that limits Fmax, by its first and last cell after packing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriticalPath {
+    pub from: String,
+    pub to: String,
+    /// Sum of the path's cell and routing delays.
+    pub delay_ns: f64,
+}
+
+/// What place and route measured on one part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceAndRoute {
+    /// The part, e.g. `hx8k-ct256`.
+    pub part: String,
+    /// The highest clock the routed design meets (the slowest clock's, if several).
+    pub fmax_mhz: f64,
+    pub critical_path: CriticalPath,
+    /// The clock nextpnr was asked for while placing (timing-driven placement aims at it).
+    pub target_mhz: f64,
+    /// nextpnr's placer seed (fixed: the same inputs give the same Fmax).
+    pub seed: u64,
+}
+
 /// One target's line of a resource report.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetResources {
     pub target: Target,
+    /// The part synthesized and placed for (`hebb synth`), when one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
     pub estimate: Resources,
     /// Counts after Yosys synthesis, when it ran.
     pub yosys: Option<Resources>,
     /// (estimate - yosys) / yosys for LUTs, when both exist.
     pub lut_estimate_error: Option<f64>,
+    /// The Yosys command the counts come from, when it ran (`synth_ice40 -dsp`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yosys_command: Option<String>,
+    /// Fmax and critical path from nextpnr, when place and route ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nextpnr: Option<PlaceAndRoute>,
+}
+
+/// The clock the constraint files written beside a report ask for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConstraintClock {
+    pub freq_mhz: f64,
+    pub period_ns: f64,
+    /// Why this clock: measured by place and route (with the part), or the default.
+    pub basis: String,
 }
 
 /// The resource report of a design, as written to `resources.json`.
@@ -95,6 +136,12 @@ pub struct ResourceReport {
     pub design: String,
     pub top_module: String,
     pub estimate_method: &'static str,
+    /// Versions of the external tools that ran (`yosys -V`, `nextpnr-ice40 --version`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tools: BTreeMap<String, String>,
+    /// The clock of the constraint files written with this report, when any were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_clock: Option<ConstraintClock>,
     pub targets: Vec<TargetResources>,
 }
 
@@ -105,10 +152,98 @@ impl TargetResources {
             .map(|y| (estimate.luts as f64 - y.luts as f64) / y.luts as f64);
         TargetResources {
             target,
+            part: None,
             estimate,
             yosys,
             lut_estimate_error,
+            yosys_command: None,
+            nextpnr: None,
         }
+    }
+}
+
+/// `a / b` as text, or `-` when it has no meaning.
+fn ratio(a: u64, b: u64) -> String {
+    if b == 0 {
+        if a == 0 { "=".into() } else { "-".into() }
+    } else {
+        format!("{:.2}", a as f64 / b as f64)
+    }
+}
+
+impl ResourceReport {
+    /// The report as a Markdown table: estimate, Yosys measurement and their
+    /// ratio per target and resource, then the tools and place-and-route results.
+    pub fn markdown(&self) -> String {
+        let mut md = format!(
+            "# Resources of {}
+
+Top module `{}`, schema `{}`. Estimate: {}.
+
+",
+            self.design, self.top_module, self.schema, self.estimate_method
+        );
+        md += "| target | part | resource | estimate | yosys | estimate / yosys |\n";
+        md += "|---|---|---|---:|---:|---:|\n";
+        for t in &self.targets {
+            let e = &t.estimate;
+            let rows = [
+                ("LUT", e.luts, t.yosys.map(|y| y.luts)),
+                ("FF", e.ffs, t.yosys.map(|y| y.ffs)),
+                ("CARRY", e.carries, t.yosys.map(|y| y.carries)),
+                ("BRAM", e.brams, t.yosys.map(|y| y.brams)),
+                ("DSP", e.dsps, t.yosys.map(|y| y.dsps)),
+            ];
+            for (name, est, measured) in rows {
+                md += &format!(
+                    "| {} | {} | {name} | {est} | {} | {} |\n",
+                    t.target,
+                    t.part.as_deref().unwrap_or("-"),
+                    measured.map_or_else(|| "-".to_string(), |m| m.to_string()),
+                    measured.map_or_else(|| "-".to_string(), |m| ratio(est, m)),
+                );
+            }
+        }
+        let measured: Vec<&TargetResources> =
+            self.targets.iter().filter(|t| t.yosys.is_some()).collect();
+        if measured.is_empty() {
+            md += "\nNo synthesis ran: estimate only (`hebb synth` measures with Yosys).\n";
+        } else {
+            for t in measured {
+                if let Some(command) = &t.yosys_command {
+                    md += &format!("\n{}: Yosys `{command}`.", t.target);
+                }
+            }
+            md += "\n";
+        }
+        for t in &self.targets {
+            if let Some(p) = &t.nextpnr {
+                md += &format!(
+                    "\nPlace and route (nextpnr-ice40, {}, seed {}, placed for {} MHz): \
+                     **Fmax {:.2} MHz**; critical path {:.2} ns from `{}` to `{}`.\n",
+                    p.part,
+                    p.seed,
+                    p.target_mhz,
+                    p.fmax_mhz,
+                    p.critical_path.delay_ns,
+                    p.critical_path.from,
+                    p.critical_path.to
+                );
+            }
+        }
+        if let Some(c) = &self.constraint_clock {
+            md += &format!(
+                "\nConstraint clock: {} MHz ({:.3} ns): {}.\n",
+                c.freq_mhz, c.period_ns, c.basis
+            );
+        }
+        if !self.tools.is_empty() {
+            md += "\nTools:\n";
+            for (tool, version) in &self.tools {
+                md += &format!("- {tool}: {version}\n");
+            }
+        }
+        md
     }
 }
 
@@ -138,6 +273,21 @@ impl fmt::Display for ResourceReport {
                 write!(f, " | LUT error {:+.0}%", err * 100.0)?;
             }
             writeln!(f)?;
+            if let Some(p) = &t.nextpnr {
+                writeln!(
+                    f,
+                    "  {:<6} nextpnr {} Fmax {:.2} MHz, critical path {:.2} ns {} -> {}",
+                    t.target.to_string(),
+                    p.part,
+                    p.fmax_mhz,
+                    p.critical_path.delay_ns,
+                    p.critical_path.from,
+                    p.critical_path.to
+                )?;
+            }
+        }
+        if let Some(c) = &self.constraint_clock {
+            writeln!(f, "constraints {} MHz: {}", c.freq_mhz, c.basis)?;
         }
         Ok(())
     }

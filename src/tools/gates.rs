@@ -74,6 +74,17 @@ pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
 
 /// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
 pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
+    Ok(yosys_synth_in_scratch(design, target, "")?.1)
+}
+
+/// Yosys synthesis as [`yosys_synth`], with `options` appended to the
+/// synthesis command (`-dsp`, `-json design.json`); returns the scratch
+/// folder (holding any file the options wrote) with the cell counts.
+pub(crate) fn yosys_synth_in_scratch(
+    design: &dyn Design,
+    target: Target,
+    options: &str,
+) -> Result<(tempfile::TempDir, SynthResult)> {
     let (dir, files) = scratch_rtl(design)?;
     // synth_ice40 flattens by default; synth_xilinx is asked to, so `stat`
     // counts the whole design in one table.
@@ -81,8 +92,13 @@ pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
         Target::Ice40 => "",
         Target::Xilinx7 => " -flatten",
     };
+    let options = if options.is_empty() {
+        String::new()
+    } else {
+        format!(" {options}")
+    };
     let script = format!(
-        "read_verilog {}; {}{flatten} -top {}; tee -o stat.txt stat",
+        "read_verilog {}; {}{flatten}{options} -top {}; tee -o stat.txt stat",
         files.join(" "),
         target.yosys_command(),
         design.top_module()
@@ -127,7 +143,7 @@ pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
             &format!("latch cell {latch} in the netlist"),
         ));
     }
-    Ok(SynthResult { target, cells })
+    Ok((dir, SynthResult { target, cells }))
 }
 
 /// Yosys 0.23's own Xilinx block-RAM mapping instantiates its generic 64-bit

@@ -1,9 +1,10 @@
 //! The only part of hebb that runs external programs (verilator, g++, yosys,
-//! iverilog). Everything else is pure Rust and testable without them.
+//! iverilog, nextpnr-ice40). Everything else is pure Rust and testable without them.
 
 pub mod cache;
 pub mod gates;
 pub mod icarus;
+pub mod nextpnr;
 pub mod verilator;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ fn install_hint(tool: &str) -> &'static str {
         "yosys" => "apt-get install -y yosys (or run `make setup`)",
         "iverilog" | "vvp" => "apt-get install -y iverilog (or run `make setup`)",
         "g++" => "apt-get install -y g++ (or run `make setup`)",
+        "nextpnr-ice40" => "apt-get install -y nextpnr-ice40 (or run `make setup`)",
         _ => "install it and put it on PATH",
     }
 }
