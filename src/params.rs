@@ -34,6 +34,8 @@ impl std::fmt::Display for Origin {
 #[derive(Debug, Clone, Default)]
 pub struct ParamValues {
     values: Vec<(String, toml::Value, Origin)>,
+    /// The parameter file's text, to find nested keys (`[lane_b]` then `reward_bits = ...`).
+    file_text: Option<String>,
 }
 
 impl ParamValues {
@@ -43,6 +45,7 @@ impl ParamValues {
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            values.file_text = Some(text.to_string());
             let table: toml::Table = toml::from_str(text).map_err(|e| Error::Parse {
                 path: path.to_path_buf(),
                 line: e.span().map_or(1, |s| {
@@ -87,6 +90,7 @@ impl ParamValues {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone(), Origin::Set(format!("{k}={v}"))))
                 .collect(),
+            file_text: None,
         }
     }
 
@@ -133,6 +137,15 @@ impl ParamValues {
     pub fn locate(&self, error: ParamError) -> Error {
         let key = error.parameter.split(['.', ' ', '[']).next().unwrap_or("");
         match self.origin(key) {
+            // A key inside a table: the line of that key within the table's section.
+            Some(Origin::File { path, line }) => {
+                let nested = error
+                    .parameter
+                    .split_once('.')
+                    .and_then(|(_, inner)| nested_key_line(self.file_text.as_deref()?, key, inner))
+                    .unwrap_or(*line);
+                Error::Other(format!("{}:{nested}: {error}", path.display()))
+            }
             Some(origin) => Error::Other(format!("{origin}: {error}")),
             None => Error::Param(error),
         }
@@ -157,6 +170,22 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// The 1-based line of `inner = ...` inside the `[table]` section of `text`.
+fn nested_key_line(text: &str, table: &str, inner: &str) -> Option<usize> {
+    let header = format!("[{table}]");
+    let start = text.lines().position(|l| l.trim() == header)?;
+    text.lines()
+        .enumerate()
+        .skip(start + 1)
+        .take_while(|(_, l)| !l.trim_start().starts_with('['))
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(inner)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|(i, _)| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +197,7 @@ mod tests {
         assert_eq!(key_line(text, "trace_bits"), Some(3));
         assert_eq!(key_line(text, "weight_source"), Some(4));
         assert_eq!(key_line(text, "reward_bits"), None);
+        assert_eq!(nested_key_line(text, "weight_source", "kind"), Some(5));
+        assert_eq!(nested_key_line(text, "weight_source", "seed"), None);
     }
 }

@@ -400,3 +400,61 @@ fn outputs_stay_inside_the_output_folder_and_run_lengths_are_bounded() {
     );
     assert!(!dir.path().join("job").exists());
 }
+
+#[test]
+fn a_composed_design_takes_nested_tables_and_errors_name_the_nested_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = "lane_a = { weight_bits = 8, trace_bits = 10, reward_bits = 6, learning_shift = 2, trace_decay_shift = 3 }\n[lane_b]\nweight_bits = 12\ntrace_bits = 8\nreward_bits = 6\nlearning_shift = 1\ntrace_decay_shift = 2\n";
+    std::fs::write(dir.path().join("pair.toml"), pair).unwrap();
+    let out = hebb(
+        &[
+            "generate",
+            "--unit",
+            "rstdp_lane_pair",
+            "--params",
+            "pair.toml",
+            "--out",
+            "p",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // The pair and both of its lanes, each module in a file of its own name.
+    for module in [
+        "rstdp_lane_pair_w8t10r6l2d3_w12t8r6l1d2",
+        "rstdp_lane_w8_t10_r6_l2_d3",
+        "rstdp_lane_w12_t8_r6_l1_d2",
+    ] {
+        assert!(
+            dir.path().join(format!("p/rtl/{module}.v")).is_file(),
+            "{module}"
+        );
+    }
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        pair.replace(
+            "reward_bits = 6\nlearning_shift = 1",
+            "reward_bits = 7\nlearning_shift = 1",
+        ),
+    )
+    .unwrap();
+    let out = hebb(
+        &[
+            "generate",
+            "--unit",
+            "rstdp_lane_pair",
+            "--params",
+            "bad.toml",
+            "--out",
+            "q",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("bad.toml:5: parameter `lane_b.reward_bits` = 7 is out of range"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("q/rtl").exists());
+}
