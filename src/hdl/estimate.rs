@@ -66,7 +66,7 @@ impl OperatorCount {
                     for (_, e) in assigns {
                         c.expr(e);
                     }
-                    c.statements(process, 0);
+                    c.process(process);
                 }
                 Item::Registers(g) => {
                     for (_, e) in &g.registers {
@@ -94,13 +94,40 @@ impl OperatorCount {
         c
     }
 
-    fn statements(&mut self, list: &[Statement], depth: u64) {
+    /// Counts a process: a target assigned conditionally k times (beyond its
+    /// default) is a k-input choice, k multiplexer bits per bit; when the
+    /// default is a hold (the register itself) one of those choices is the
+    /// flip-flop's enable, free. A constant assigned under a condition is a
+    /// gate (or a flip-flop's synchronous set/reset).
+    fn process(&mut self, list: &[Statement]) {
+        let mut defaults: Vec<(u32, bool)> = Vec::new();
+        let mut choices: Vec<(u32, u64, u64)> = Vec::new(); // (target, count, width)
+        self.statements(list, 0, &mut defaults, &mut choices);
+        for (target, count, width) in choices {
+            let hold = defaults.iter().any(|&(t, is_net)| t == target && is_net);
+            self.mux_bits += count.saturating_sub(u64::from(hold)) * width;
+        }
+    }
+
+    fn statements(
+        &mut self,
+        list: &[Statement],
+        depth: u64,
+        defaults: &mut Vec<(u32, bool)>,
+        choices: &mut Vec<(u32, u64, u64)>,
+    ) {
         for s in list {
             match s {
-                Statement::Assign { value, .. } => {
-                    // A conditional assignment is one more multiplexer level.
-                    if depth > 0 {
-                        self.mux_bits += u64::from(value.width);
+                Statement::Assign { target, value, .. } => {
+                    if depth == 0 {
+                        defaults.push((*target, matches!(value.node, Node::Net(_))));
+                    } else if is_const(value) {
+                        self.logic_bits += u64::from(value.width);
+                    } else {
+                        match choices.iter_mut().find(|(t, _, _)| t == target) {
+                            Some((_, count, _)) => *count += 1,
+                            None => choices.push((*target, 1, u64::from(value.width))),
+                        }
                     }
                     self.expr(value);
                 }
@@ -110,8 +137,8 @@ impl OperatorCount {
                     otherwise,
                 } => {
                     self.expr(condition);
-                    self.statements(then, depth + 1);
-                    self.statements(otherwise, depth + 1);
+                    self.statements(then, depth + 1, defaults, choices);
+                    self.statements(otherwise, depth + 1, defaults, choices);
                 }
             }
         }
