@@ -4,30 +4,46 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::board::Board;
 use crate::constraints::Clock;
 use crate::cosim::Lockstep;
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::outputs::{Staging, write_all};
-use crate::resources::{ResourceReport, Target, TargetResources};
+use crate::resources::{MemoryBits, ResourceReport, Target, TargetResources, instance_rows};
 use crate::tools::gates::yosys_synth;
 use crate::tools::nextpnr::{self, Ice40Part, tool_versions};
 use crate::trace::{DiffReport, diff_files};
 
 /// The files `generate` writes, relative to its output folder, with the
-/// default constraint clock (not checked by place and route).
+/// default constraint clock (not checked by place and route) and no board.
 pub fn rendered_files(design: &dyn Design) -> Result<Vec<(String, String)>> {
-    rendered_files_with(design, &Clock::default_clock())
+    rendered_files_with(design, &Clock::default_clock(), None)
 }
 
-/// RTL (`rtl/`) and constraints (`constraints/`) naming `clock`.
-pub fn rendered_files_with(design: &dyn Design, clock: &Clock) -> Result<Vec<(String, String)>> {
-    let mut files: Vec<(String, String)> = design
-        .render_rtl()?
-        .into_iter()
-        .map(|f| (format!("rtl/{}", f.file_name()), f.text))
+/// RTL (`rtl/`, children first, with the FuseSoC `.core` beside it) and
+/// constraints (`constraints/`) naming `clock`; with a `board`, its PCF too.
+pub fn rendered_files_with(
+    design: &dyn Design,
+    clock: &Clock,
+    board: Option<&Board>,
+) -> Result<Vec<(String, String)>> {
+    let rtl = design.render_rtl()?;
+    let mut files: Vec<(String, String)> = rtl
+        .iter()
+        .map(|f| (format!("rtl/{}", f.file_name()), f.text.clone()))
         .collect();
-    for (name, text) in crate::constraints::render(design, clock)? {
+    let mut constraints = crate::constraints::render(design, clock)?;
+    if let Some(board) = board {
+        constraints.push(board.render_pcf(design)?);
+    }
+    let rtl_names: Vec<String> = rtl.iter().map(|f| f.file_name()).collect();
+    let constraint_names: Vec<String> = constraints.iter().map(|(n, _)| n.clone()).collect();
+    let part = board.map_or(Ice40Part::DEFAULT, |b| b.part);
+    let (core, text) =
+        crate::fusesoc::render_core(design, &rtl_names, &constraint_names, clock, part)?;
+    files.push((format!("rtl/{core}"), text));
+    for (name, text) in constraints {
         files.push((format!("constraints/{name}"), text));
     }
     Ok(files)
@@ -86,6 +102,7 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
     } else {
         Default::default()
     };
+    let module = design.module()?;
     let mut clock = Clock::default_clock();
     let mut targets = Vec::new();
     for &target in &measure.targets {
@@ -144,6 +161,8 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
         tools,
         constraint_clock: Some(clock.report()),
         targets,
+        instances: instance_rows(&module, &measure.targets),
+        memory_bits: MemoryBits::of(&module),
     };
     Ok((report, clock))
 }
@@ -159,7 +178,7 @@ pub fn generate(
     out: &Path,
     synthesize: bool,
 ) -> Result<(Vec<PathBuf>, ResourceReport)> {
-    generate_with(design, out, synthesize, false)
+    generate_with(design, out, synthesize, false, None)
 }
 
 /// [`generate`], with `pnr`: place and route on hx8k-ct256, and constraints
@@ -169,14 +188,20 @@ pub fn generate_with(
     out: &Path,
     synthesize: bool,
     pnr: bool,
+    board: Option<&Board>,
 ) -> Result<(Vec<PathBuf>, ResourceReport)> {
+    if let Some(board) = board {
+        // Every pin is checked before any tool runs.
+        board.render_pcf(design)?;
+    }
     let measure = Measure {
         synthesize: synthesize || pnr,
         pnr,
+        part: board.map(|b| b.part),
         ..Measure::estimate()
     };
     let (report, clock) = measure_design(design, &measure)?;
-    let mut files = rendered_files_with(design, &clock)?;
+    let mut files = rendered_files_with(design, &clock, board)?;
     files.push(("resources.json".into(), report_json(&report)?));
     Ok((write_all(out, &files)?, report))
 }
@@ -196,14 +221,19 @@ pub fn estimate(design: &dyn Design, out: &Path) -> Result<(Vec<PathBuf>, Resour
 
 /// `hebb synth`: Yosys (and with `measure.pnr` nextpnr) on the design; writes
 /// `rtl/`, `constraints/` (naming a clock the design meets when place and
-/// route ran), `resources.json` and `resources.md`.
+/// route ran; with a `board`, its PCF), `resources.json` and `resources.md`.
 pub fn synth(
     design: &dyn Design,
     out: &Path,
     measure: &Measure,
+    board: Option<&Board>,
 ) -> Result<(Vec<PathBuf>, ResourceReport)> {
+    if let Some(board) = board {
+        // Every pin is checked before any tool runs.
+        board.render_pcf(design)?;
+    }
     let (report, clock) = measure_design(design, measure)?;
-    let mut files = rendered_files_with(design, &clock)?;
+    let mut files = rendered_files_with(design, &clock, board)?;
     files.push(("resources.json".into(), report_json(&report)?));
     files.push(("resources.md".into(), report.markdown()));
     Ok((write_all(out, &files)?, report))

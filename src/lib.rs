@@ -1,11 +1,13 @@
 //! hebb: one description of each plastic neuromorphic unit renders
 //! synthesizable Verilog, a bit-exact step model and a cycle-accurate model.
 
+pub mod board;
 pub mod constraints;
 pub mod cosim;
 pub mod design;
 pub mod error;
 pub mod flow;
+pub mod fusesoc;
 pub mod hdl;
 pub mod mismatch;
 pub mod outputs;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use hebb::board::Board;
 use hebb::design::{Design, Renamed};
 use hebb::error::{Error, Result};
 use hebb::params::ParamValues;
@@ -48,6 +49,11 @@ enum Command {
         /// report, constraints naming a clock the design meets (implies --synth).
         #[arg(long)]
         pnr: bool,
+        /// A board file (TOML: `part = "hx8k-ct256"`, `[pins] clk_i = "J3"`,
+        /// `"value_i[0]" = "B1"`, ...): writes constraints/<module>.pcf with a pin
+        /// for every top port bit.
+        #[arg(long, value_name = "FILE")]
+        board: Option<PathBuf>,
     },
     /// Resource estimate from the design's description alone (no external
     /// tool): resources.json and resources.md in a folder.
@@ -77,6 +83,11 @@ enum Command {
         /// Output folder.
         #[arg(long, default_value = "out/synth")]
         out: PathBuf,
+        /// A board file (TOML: `part = "hx8k-ct256"`, `[pins] clk_i = "J3"`,
+        /// `"value_i[0]" = "B1"`, ...): writes constraints/<module>.pcf with a pin
+        /// for every top port bit.
+        #[arg(long, value_name = "FILE")]
+        board: Option<PathBuf>,
     },
     /// Replay reference-vector files (JSON lines) through the step model, and
     /// with --rtl also through the Verilated RTL of each file's parameter set.
@@ -247,10 +258,13 @@ fn execute(command: Command) -> Result<bool> {
             out,
             synth,
             pnr,
+            board,
         } => {
             let design = design.design()?;
+            let board = board.as_deref().map(Board::read).transpose()?;
             with_output_lock(&out, || {
-                let (files, report) = flow::generate_with(design.as_ref(), &out, synth, pnr)?;
+                let (files, report) =
+                    flow::generate_with(design.as_ref(), &out, synth, pnr, board.as_ref())?;
                 for f in files {
                     println!("wrote {}", f.display());
                 }
@@ -275,8 +289,10 @@ fn execute(command: Command) -> Result<bool> {
             pnr,
             part,
             out,
+            board,
         } => {
             let design = design.design()?;
+            let board = board.as_deref().map(Board::read).transpose()?;
             let targets = match target.as_deref() {
                 None => Target::ALL.to_vec(),
                 Some("xc7") => vec![Target::Xilinx7],
@@ -290,7 +306,18 @@ fn execute(command: Command) -> Result<bool> {
             let part = part
                 .as_deref()
                 .map(tools::nextpnr::Ice40Part::parse)
-                .transpose()?
+                .transpose()?;
+            if let (Some(part), Some(board)) = (part, &board)
+                && part != board.part
+            {
+                return Err(Error::Other(format!(
+                    "--part {part} differs from the board file's part {} ({})",
+                    board.part,
+                    board.path.display()
+                )));
+            }
+            let part = part
+                .or(board.as_ref().map(|b| b.part))
                 .or(Some(tools::nextpnr::Ice40Part::DEFAULT));
             let measure = flow::Measure {
                 targets,
@@ -299,7 +326,7 @@ fn execute(command: Command) -> Result<bool> {
                 part,
             };
             with_output_lock(&out, || {
-                let (files, report) = flow::synth(design.as_ref(), &out, &measure)?;
+                let (files, report) = flow::synth(design.as_ref(), &out, &measure, board.as_ref())?;
                 for f in files {
                     println!("wrote {}", f.display());
                 }

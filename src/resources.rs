@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::hdl::estimate::OperatorCount;
+use crate::hdl::{Item, Module};
+
 /// An FPGA family hebb estimates and synthesizes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -143,6 +146,72 @@ pub struct ResourceReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub constraint_clock: Option<ConstraintClock>,
     pub targets: Vec<TargetResources>,
+    /// Every instance under the top module, depth first (empty for a flat design).
+    pub instances: Vec<InstanceResources>,
+    /// Memory bits of the description and the block RAMs they take per target.
+    pub memory_bits: MemoryBits,
+}
+
+/// One instance of a hierarchical design, with the estimate of its module
+/// (its own instances included).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceResources {
+    /// Instance path from the top module (`lane_a`, `lane_a.sub`).
+    pub path: String,
+    pub module: String,
+    /// The estimate per target (`ice40`, `xc7`).
+    pub estimate: BTreeMap<String, Resources>,
+}
+
+/// Memory bits of a description (every `Memory` item, all levels) and the
+/// block RAMs they map to per target (`ice40`: SB_RAM40_4K, `xc7`: RAMB18E1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MemoryBits {
+    pub total: u64,
+    pub block_rams: BTreeMap<String, u64>,
+}
+
+impl MemoryBits {
+    /// Counted from the description of `module` and everything under it.
+    pub fn of(module: &Module) -> MemoryBits {
+        let count = OperatorCount::of(module);
+        MemoryBits {
+            total: count.memory_bits,
+            block_rams: Target::ALL
+                .iter()
+                .map(|&t| (t.to_string(), count.resources(t).brams))
+                .collect(),
+        }
+    }
+}
+
+/// The estimate of every instance under `module`, depth first, parents
+/// before their children, on each of `targets`.
+pub fn instance_rows(module: &Module, targets: &[Target]) -> Vec<InstanceResources> {
+    fn visit(m: &Module, prefix: &str, targets: &[Target], out: &mut Vec<InstanceResources>) {
+        for item in &m.items {
+            if let Item::Instance(i) = item {
+                let path = if prefix.is_empty() {
+                    i.name.clone()
+                } else {
+                    format!("{prefix}.{}", i.name)
+                };
+                let count = OperatorCount::of(&i.module);
+                out.push(InstanceResources {
+                    path: path.clone(),
+                    module: i.module.name.clone(),
+                    estimate: targets
+                        .iter()
+                        .map(|&t| (t.to_string(), count.resources(t)))
+                        .collect(),
+                });
+                visit(&i.module, &path, targets, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(module, "", targets, &mut out);
+    out
 }
 
 impl TargetResources {
@@ -204,6 +273,25 @@ Top module `{}`, schema `{}`. Estimate: {}.
                 );
             }
         }
+        if !self.instances.is_empty() {
+            md += "\nPer instance (estimate; each row includes the instances under it):\n\n";
+            md += "| instance | module | target | LUT | FF | CARRY | BRAM | DSP |\n";
+            md += "|---|---|---|---:|---:|---:|---:|---:|\n";
+            for i in &self.instances {
+                for (target, e) in &i.estimate {
+                    md += &format!(
+                        "| `{}` | `{}` | {target} | {} | {} | {} | {} | {} |\n",
+                        i.path, i.module, e.luts, e.ffs, e.carries, e.brams, e.dsps
+                    );
+                }
+            }
+        }
+        let m = &self.memory_bits;
+        md += &format!("\nMemory bits: {}", m.total);
+        for (target, brams) in &m.block_rams {
+            md += &format!(", {target} {brams} block RAM");
+        }
+        md += ".\n";
         let measured: Vec<&TargetResources> =
             self.targets.iter().filter(|t| t.yosys.is_some()).collect();
         if measured.is_empty() {
