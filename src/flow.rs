@@ -63,6 +63,8 @@ pub struct Measure {
     pub pnr: bool,
     /// The iCE40 part (`hebb synth`); `None` keeps plain `synth_ice40` without a part.
     pub part: Option<Ice40Part>,
+    /// A board's pin constraints (a PCF's text): place and route puts the ports there.
+    pub pins: Option<String>,
 }
 
 impl Measure {
@@ -73,6 +75,7 @@ impl Measure {
             synthesize: false,
             pnr: false,
             part: None,
+            pins: None,
         }
     }
 }
@@ -116,7 +119,10 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
             measure.part.or(measure.pnr.then_some(Ice40Part::DEFAULT)),
         ) {
             (Target::Ice40, Some(part)) => {
-                let netlist = nextpnr::synthesize(design, part)?;
+                let mut netlist = nextpnr::synthesize(design, part)?;
+                if let Some(pcf) = &measure.pins {
+                    netlist = netlist.with_pins(pcf)?;
+                }
                 let mut row =
                     TargetResources::new(target, estimate, Some(netlist.synth.resources()));
                 row.part = Some(part.name().to_string());
@@ -228,11 +234,13 @@ pub fn synth(
     measure: &Measure,
     board: Option<&Board>,
 ) -> Result<(Vec<PathBuf>, ResourceReport)> {
-    if let Some(board) = board {
-        // Every pin is checked before any tool runs.
-        board.render_pcf(design)?;
-    }
-    let (report, clock) = measure_design(design, measure)?;
+    // Every pin is checked before any tool runs; place and route then uses them.
+    let pins = board.map(|b| b.render_pcf(design)).transpose()?;
+    let measure = Measure {
+        pins: pins.map(|(_, text)| text),
+        ..measure.clone()
+    };
+    let (report, clock) = measure_design(design, &measure)?;
     let mut files = rendered_files_with(design, &clock, board)?;
     files.push(("resources.json".into(), report_json(&report)?));
     files.push(("resources.md".into(), report.markdown()));

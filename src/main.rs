@@ -319,11 +319,13 @@ fn execute(command: Command) -> Result<bool> {
             let part = part
                 .or(board.as_ref().map(|b| b.part))
                 .or(Some(tools::nextpnr::Ice40Part::DEFAULT));
+            // flow::synth fills in the board's pins.
             let measure = flow::Measure {
                 targets,
                 synthesize: true,
                 pnr,
                 part,
+                pins: None,
             };
             with_output_lock(&out, || {
                 let (files, report) = flow::synth(design.as_ref(), &out, &measure, board.as_ref())?;

@@ -435,3 +435,48 @@ fn generate_writes_a_fusesoc_core_beside_the_rtl() {
         assert!(t.contains(target), "{target}: {t}");
     }
 }
+
+#[test]
+fn synth_places_the_ports_on_the_board_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("board.toml"), SNG_BOARD).unwrap();
+    let out = hebb(
+        &[
+            "synth",
+            "--unit",
+            "sc_sng",
+            "--target",
+            "ice40",
+            "--pnr",
+            "--board",
+            "board.toml",
+            "--out",
+            "s",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report = read_json(&dir.path().join("s/resources.json"));
+    assert!(
+        report["targets"][0]["nextpnr"]["fmax_mhz"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    // A pin the package lacks reaches nextpnr, which names it: the PCF is in the run.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        SNG_BOARD.replace("clk_i = \"J3\"", "clk_i = \"Z99\""),
+    )
+    .unwrap();
+    let out = hebb(
+        &[
+            "synth", "--unit", "sc_sng", "--target", "ice40", "--pnr", "--board", "bad.toml",
+            "--out", "t",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Z99"), "{}", text(&out));
+    assert!(!dir.path().join("t/resources.json").exists());
+}

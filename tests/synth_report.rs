@@ -221,3 +221,30 @@ fn fmax_margin_rounds_down_to_a_whole_mhz() {
     assert!(Clock::from_fmax("hx8k-ct256", "v", 1.0).is_err());
     assert!(Clock::from_fmax("hx8k-ct256", "v", f64::NAN).is_err());
 }
+
+#[test]
+fn a_design_with_more_port_bits_than_the_package_has_pins_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default lane has 107 port bits; the UP5K SG48 package has 39 I/O pins.
+    let out = hebb(
+        &[
+            "synth",
+            "--pnr",
+            "--part",
+            "up5k-sg48",
+            "--target",
+            "ice40",
+            "--out",
+            "up5k",
+        ],
+        dir.path(),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("do not all fit the I/O pins of the up5k-sg48 package"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("up5k/resources.json").exists());
+}

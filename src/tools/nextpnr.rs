@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -109,6 +109,8 @@ pub struct Netlist {
     part: Ice40Part,
     top: String,
     pub synth: SynthResult,
+    /// Pin constraints nextpnr places the ports by (`--pcf`), when a board gave them.
+    pcf: Option<PathBuf>,
 }
 
 /// Yosys `synth_ice40 [-dsp] -json`: the cell counts and the netlist nextpnr reads.
@@ -120,10 +122,19 @@ pub fn synthesize(design: &dyn Design, part: Ice40Part) -> Result<Netlist> {
         part,
         top: design.top_module(),
         synth,
+        pcf: None,
     })
 }
 
 impl Netlist {
+    /// Places the ports on the pins of `pcf` (a PCF's text) in every later run.
+    pub fn with_pins(mut self, pcf: &str) -> Result<Self> {
+        let path = self.dir.path().join("pins.pcf");
+        fs::write(&path, pcf).map_err(|e| Error::io(&path, e))?;
+        self.pcf = Some(path);
+        Ok(self)
+    }
+
     /// Places and routes the netlist with `clock_script` as nextpnr's
     /// `--pre-pack` script. With `must_meet`, a clock the routed design misses
     /// is an error (nextpnr's own verdict); otherwise Fmax is measured
@@ -159,6 +170,10 @@ impl Netlist {
         ];
         let script_arg = script.to_string_lossy().to_string();
         args.extend(["--pre-pack", &script_arg]);
+        let pcf_arg = self.pcf.as_ref().map(|p| p.to_string_lossy().to_string());
+        if let Some(pcf) = &pcf_arg {
+            args.extend(["--pcf", pcf]);
+        }
         if !must_meet {
             args.push("--timing-allow-fail");
         }
@@ -180,12 +195,21 @@ impl Netlist {
             let log = String::from_utf8_lossy(&output.stderr).to_string()
                 + &String::from_utf8_lossy(&output.stdout);
             let errors: Vec<&str> = log.lines().filter(|l| l.starts_with("ERROR")).collect();
-            let message = if errors.is_empty() {
+            let mut message = if errors.is_empty() {
                 let lines: Vec<&str> = log.lines().collect();
                 lines[lines.len().saturating_sub(20)..].join("\n")
             } else {
                 errors.join("\n")
             };
+            // An I/O cell with nowhere to go: more port bits than the package has pins.
+            if message.contains("Unable to find a placement location for cell")
+                && message.contains("$sb_io")
+            {
+                message += &format!(
+                    "\n(the design's port bits do not all fit the I/O pins of the {} package: choose a larger package or a design with fewer port bits)",
+                    self.part
+                );
+            }
             return Err(Error::Tool {
                 tool: "nextpnr-ice40".into(),
                 message: format!(
