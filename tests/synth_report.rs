@@ -225,7 +225,7 @@ fn fmax_margin_rounds_down_to_a_whole_mhz() {
 #[test]
 fn a_design_with_more_port_bits_than_the_package_has_pins_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    // The default lane has 107 port bits; the UP5K SG48 package has 39 I/O pins.
+    // The default lane has 83 port bits; the UP5K SG48 package has 39 I/O pins.
     let out = hebb(
         &[
             "synth",
