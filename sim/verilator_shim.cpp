@@ -122,16 +122,6 @@ __attribute__((visibility("default"))) void hebb_sim_set(void *handle, uint32_t 
   }
 }
 
-__attribute__((visibility("default"))) uint64_t hebb_sim_get(void *handle, uint32_t signal) {
-  V{{ module }}___024root *root = static_cast<HebbSim *>(handle)->model->rootp;
-  switch (signal) {
-{%- for signal in signals %}
-    case {{ loop.index0 }}: return root->{{ signal.member }};
-{%- endfor %}
-    default: return 0;
-  }
-}
-
 // Every signal's value, in signal-table order, into out[0..{{ signals.len() }}]: one call per
 // evaluation instead of one per net.
 __attribute__((visibility("default"))) void hebb_sim_get_all(void *handle, uint64_t *out) {

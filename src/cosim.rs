@@ -171,9 +171,14 @@ impl Lockstep {
     /// Evaluates both sides; returns the first signal, in `compare_order`, that differs.
     fn evaluate(&mut self, time: u64, phase: &'static str) -> Option<Mismatch> {
         self.model.eval();
+        // The model is read whole once, for the trace and the comparison; a
+        // run that neither traces nor compares reads nothing (settling stays lazy).
+        if self.golden_vcd.is_some() || self.rtl.is_some() {
+            self.model.values(&mut self.expected);
+        }
         if let Some((path, vcd)) = self.golden_vcd.as_mut() {
-            let model = &self.model;
-            if let Err(e) = vcd.sample(time, |i| model.value(i)) {
+            let expected = &self.expected;
+            if let Err(e) = vcd.sample(time, |i| expected[i]) {
                 self.trace_error.get_or_insert(Error::io(&*path, e));
             }
         }
@@ -182,8 +187,6 @@ impl Lockstep {
         if let Err(e) = rtl.dump(time) {
             self.trace_error.get_or_insert(e);
         }
-        // Both sides read whole, then compared: one call into each per evaluation.
-        self.model.values(&mut self.expected);
         rtl.get_all(&mut self.actual);
         let (expected, actual) = (&self.expected, &self.actual);
         self.compare_order.iter().find_map(|&i| {

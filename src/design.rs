@@ -151,15 +151,7 @@ pub trait Design {
     /// `rst_ni`; units with a built-in stimulus of their own override it.
     fn stimulus(&self, cycles: usize, seed: u64) -> Result<Vec<Vec<u64>>> {
         let ports = self.ports()?;
-        let mut state = seed;
-        let mut next = move || {
-            // SplitMix64: the same sequence on every machine.
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        };
+        let mut rng = crate::rng::SplitMix64(seed);
         let mut clocks = Vec::with_capacity(cycles + 1);
         for cycle in 0..=cycles {
             clocks.push(
@@ -168,7 +160,7 @@ pub trait Design {
                     .map(|p| match p.name.as_str() {
                         "clk_i" => 0,
                         "rst_ni" => u64::from(cycle > 0),
-                        _ if p.kind == SignalKind::Input => next() & mask(p.width),
+                        _ if p.kind == SignalKind::Input => rng.next_u64() & mask(p.width),
                         _ => 0,
                     })
                     .collect(),

@@ -13,6 +13,7 @@ pub mod mismatch;
 pub mod outputs;
 pub mod params;
 pub mod resources;
+pub mod rng;
 pub mod stochastic;
 pub mod studies;
 pub mod tools;

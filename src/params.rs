@@ -83,21 +83,6 @@ impl ParamValues {
         Ok(values)
     }
 
-    /// `key = value` pairs as `--set` gives them (for tests and the lane's flag aliases).
-    pub fn from_pairs(pairs: &[(&str, toml::Value)]) -> Self {
-        ParamValues {
-            values: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone(), Origin::Set(format!("{k}={v}"))))
-                .collect(),
-            file_text: None,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     fn origin(&self, key: &str) -> Option<&Origin> {
         self.values
             .iter()

@@ -1204,11 +1204,6 @@ impl Compiled {
     pub fn signals(&self) -> &[Signal] {
         &self.signals
     }
-
-    /// Instructions per settle and per clock edge (for benchmarks and docs).
-    pub fn program_sizes(&self) -> (usize, usize) {
-        (self.settle.len(), self.next_state.len())
-    }
 }
 
 /// A running instance of a compiled description.
@@ -1268,25 +1263,6 @@ impl CompiledModel {
         };
         run(program, &mut self.values.borrow_mut());
         self.stale.set(Staleness::Settled);
-    }
-
-    /// The value of the net named `name` (hierarchical), if there is one.
-    pub fn net(&self, name: &str) -> Option<u64> {
-        let i = self.program.signals.iter().position(|s| s.name == name)?;
-        Some(self.value(i))
-    }
-
-    /// Word `address` of memory `index` (declaration order, depth first).
-    pub fn memory_word(&self, index: usize, address: usize) -> Option<u64> {
-        self.memories.get(index)?.get(address).copied()
-    }
-
-    /// Runs the full settle program `n` times (a benchmark probe).
-    pub fn settle_repeatedly(&mut self, n: usize) {
-        let values = self.values.get_mut();
-        for _ in 0..n {
-            run(&self.program.settle, values);
-        }
     }
 
     fn clock_edge(&mut self) {

@@ -325,13 +325,12 @@ fn rands(source: Source, width: u32, len: usize) -> Vec<u64> {
         .take(len)
 }
 
-/// splitmix64: the study's fixed pseudo-random vectors.
+/// The study's fixed pseudo-random vectors.
 fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    let mut rng = crate::rng::SplitMix64(*state);
+    let value = rng.next_u64();
+    *state = rng.0;
+    value
 }
 
 /// The random dot-product vectors: (inputs, weights) per trial.

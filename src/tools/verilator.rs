@@ -248,7 +248,6 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
 type NewFn = unsafe extern "C" fn() -> *mut c_void;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 type SetFn = unsafe extern "C" fn(*mut c_void, u32, u64);
-type GetFn = unsafe extern "C" fn(*mut c_void, u32) -> u64;
 type EvalFn = unsafe extern "C" fn(*mut c_void);
 type GetAllFn = unsafe extern "C" fn(*mut c_void, *mut u64);
 type OpenVcdFn = unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> i32;
@@ -260,7 +259,6 @@ pub struct VerilatedSim {
     lib: Arc<VerilatedLibrary>,
     handle: *mut c_void,
     set_fn: SetFn,
-    get_fn: GetFn,
     get_all_fn: GetAllFn,
     eval_fn: EvalFn,
     dump_fn: DumpFn,
@@ -289,10 +287,6 @@ impl VerilatedSim {
                 .library
                 .get::<SetFn>(b"hebb_sim_set")
                 .map_err(symbol_error)?;
-            let get_fn: GetFn = *lib
-                .library
-                .get::<GetFn>(b"hebb_sim_get")
-                .map_err(symbol_error)?;
             let eval_fn: EvalFn = *lib
                 .library
                 .get::<EvalFn>(b"hebb_sim_eval")
@@ -318,7 +312,6 @@ impl VerilatedSim {
                 lib,
                 handle,
                 set_fn,
-                get_fn,
                 get_all_fn,
                 eval_fn,
                 dump_fn,
@@ -338,12 +331,6 @@ impl VerilatedSim {
         let width = self.lib.signals[index].width;
         // SAFETY: the handle is live until drop.
         unsafe { (self.set_fn)(self.handle, index as u32, value & mask(width)) }
-    }
-
-    /// The value of signal `index` of the signal table.
-    pub fn get(&self, index: usize) -> u64 {
-        // SAFETY: as above.
-        unsafe { (self.get_fn)(self.handle, index as u32) }
     }
 
     /// Every signal's value, in signal-table order, into `out` (one per signal).
