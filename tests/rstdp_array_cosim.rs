@@ -6,6 +6,7 @@
 mod common;
 
 use hebb::design::Design;
+use hebb::rng::SplitMix64;
 use hebb::tools::gates::{iverilog_2005, verilator_lint};
 use hebb::units::rstdp_array::driver::{ArrayDriver, expected_currents};
 use hebb::units::rstdp_array::{ArrayConfig, FactoredArray, RawArrayParams, RstdpArray};
@@ -38,15 +39,11 @@ fn lane(w: u32, t: u32, r: u32, l: u32, d: u32) -> LaneParams {
     LaneParams::new(w, t, r, l, d).expect("in range")
 }
 
-/// SplitMix64, so a case is a seed.
-struct Rng(u64);
+/// The project's SplitMix64, so a case is a seed.
+struct Rng(SplitMix64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn spikes(&mut self, n: usize, percent: u64) -> Vec<bool> {
         (0..n).map(|_| self.next() % 100 < percent).collect()
@@ -64,7 +61,7 @@ fn run_against_step_model(
 ) -> Result<(), String> {
     let describe = RstdpArray::new(c).describe();
     let fail = |e: hebb::error::Error| format!("{e}\nunder {describe}, seed {seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let p = *c.lane();
     let weights: Vec<u64> = (0..c.n_pre() * c.n_post())
         .map(|_| match rng.next() % 4 {
@@ -89,7 +86,7 @@ fn run_against_step_model(
             2 => i64::MIN,
             _ => rng.next() as i64 >> (rng.next() % 64),
         };
-        let learn_en = rng.next() % 6 != 0;
+        let learn_en = !rng.next().is_multiple_of(6);
         let expected = expected_currents(&c, &model, &pre);
         model.step(&pre, &post, reward, learn_en);
         let currents = driver.step(&pre, &post, reward, learn_en).map_err(fail)?;
@@ -99,7 +96,7 @@ fn run_against_step_model(
             ));
         }
         driver.compare(&model, t).map_err(fail)?;
-        if rng.next() % 10 == 0 {
+        if rng.next().is_multiple_of(10) {
             driver.clear().map_err(fail)?;
             model.clear();
         }

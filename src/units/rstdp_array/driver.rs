@@ -319,7 +319,7 @@ pub fn builtin_stimulus(
             1 => lane.min_reward(),
             _ => (rng.next_u64() as i64) % (lane.max_reward() + 1),
         };
-        let mut step = clocks.step(&pre, &post, reward, rng.next_u64() % 8 != 0);
+        let mut step = clocks.step(&pre, &post, reward, !rng.next_u64().is_multiple_of(8));
         // A request while busy is ignored.
         if step.len() > 2 {
             let mut v = PortVector::new(ports);
@@ -334,7 +334,7 @@ pub fn builtin_stimulus(
             );
             out.push(clocks.host(i, j, None));
         }
-        if rng.next_u64() % 16 == 0 {
+        if rng.next_u64().is_multiple_of(16) {
             out.extend(clocks.clear());
         }
     }
