@@ -9,6 +9,7 @@ pub mod describe;
 pub mod driver;
 pub mod params;
 pub mod step;
+pub mod vectors;
 
 use std::sync::Arc;
 
