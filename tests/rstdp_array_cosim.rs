@@ -6,9 +6,8 @@
 mod common;
 
 use hebb::design::Design;
-use hebb::rng::SplitMix64;
 use hebb::tools::gates::{iverilog_2005, verilator_lint};
-use hebb::units::rstdp_array::driver::{ArrayDriver, expected_currents};
+use hebb::units::rstdp_array::driver::{ArrayDriver, random_session};
 use hebb::units::rstdp_array::{ArrayConfig, FactoredArray, RawArrayParams, RstdpArray};
 use hebb::units::rstdp_lane::LaneParams;
 use proptest::prelude::*;
@@ -39,20 +38,8 @@ fn lane(w: u32, t: u32, r: u32, l: u32, d: u32) -> LaneParams {
     LaneParams::new(w, t, r, l, d).expect("in range")
 }
 
-/// The project's SplitMix64, so a case is a seed.
-struct Rng(SplitMix64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn spikes(&mut self, n: usize, percent: u64) -> Vec<bool> {
-        (0..n).map(|_| self.next() % 100 < percent).collect()
-    }
-}
-
-/// Clears, loads random weights, and runs `timesteps` random timesteps
-/// (dense, sparse, reward extremes, learning off, a clear now and then),
-/// comparing currents and every synapse with the step model after each.
+/// A random session against the step model (`driver::random_session`),
+/// naming the design and seed on failure.
 fn run_against_step_model(
     c: ArrayConfig,
     with_rtl: bool,
@@ -61,46 +48,8 @@ fn run_against_step_model(
 ) -> Result<(), String> {
     let describe = RstdpArray::new(c).describe();
     let fail = |e: hebb::error::Error| format!("{e}\nunder {describe}, seed {seed}");
-    let mut rng = Rng(SplitMix64(seed));
-    let p = *c.lane();
-    let weights: Vec<u64> = (0..c.n_pre() * c.n_post())
-        .map(|_| match rng.next() % 4 {
-            0 => 0,
-            1 => p.max_weight(),
-            _ => rng.next() & p.max_weight(),
-        })
-        .collect();
-    let initial = |i: usize, j: usize| weights[i * c.n_post() + j];
     let mut driver = ArrayDriver::new(c, with_rtl).map_err(fail)?;
-    driver.clear().map_err(fail)?;
-    driver.load_weights(initial).map_err(fail)?;
-    let mut model = FactoredArray::new(*c.shape(), initial);
-    driver.compare(&model, 0).map_err(fail)?;
-    for t in 1..=timesteps {
-        let percent = [0, 10, 50, 90, 100][(rng.next() % 5) as usize];
-        let pre = rng.spikes(c.n_pre(), percent);
-        let post = rng.spikes(c.n_post(), percent);
-        let reward = match rng.next() % 5 {
-            0 => p.max_reward(),
-            1 => p.min_reward(),
-            2 => i64::MIN,
-            _ => rng.next() as i64 >> (rng.next() % 64),
-        };
-        let learn_en = !rng.next().is_multiple_of(6);
-        let expected = expected_currents(&c, &model, &pre);
-        model.step(&pre, &post, reward, learn_en);
-        let currents = driver.step(&pre, &post, reward, learn_en).map_err(fail)?;
-        if currents != expected {
-            return Err(format!(
-                "timestep {t}: currents {currents:?}, the step model's {expected:?}\nunder {describe}, seed {seed}"
-            ));
-        }
-        driver.compare(&model, t).map_err(fail)?;
-        if rng.next().is_multiple_of(10) {
-            driver.clear().map_err(fail)?;
-            model.clear();
-        }
-    }
+    random_session(&mut driver, timesteps, seed).map_err(fail)?;
     driver.finish().map_err(fail)
 }
 

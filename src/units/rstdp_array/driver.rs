@@ -121,11 +121,16 @@ impl ArrayDriver {
     /// An array out of reset (one clock with `rst_ni` low); its memories
     /// hold whatever power-up left: `clear` and `load_weights` define them.
     pub fn new(config: ArrayConfig, with_rtl: bool) -> Result<Self> {
-        let design = RstdpArray::new(config);
+        Self::for_design(&RstdpArray::new(config), config, with_rtl)
+    }
+
+    /// Drives `design`, an array of `config` whose description may differ
+    /// from `describe.rs`'s (fault-injection tests wrap the array this way).
+    pub fn for_design(design: &dyn Design, config: ArrayConfig, with_rtl: bool) -> Result<Self> {
         let sim = if with_rtl {
-            Lockstep::with_rtl(&design)?
+            Lockstep::with_rtl(design)?
         } else {
-            Lockstep::model_only(&design)?
+            Lockstep::model_only(design)?
         };
         let ports = design.ports()?;
         let index = |name: &str| ports.iter().position(|p| p.name == name);
@@ -278,6 +283,56 @@ impl ArrayDriver {
     pub fn finish(self) -> Result<()> {
         self.sim.finish()
     }
+}
+
+/// A session checked against the step model: clear, random weights
+/// (0, MAXW and anything between), then `timesteps` random timesteps (no,
+/// sparse, dense and full spiking; reward extremes and raw rewards far out of
+/// range; learning off now and then; a clear now and then), comparing the
+/// currents and every synapse and trace with `FactoredArray` after each.
+pub fn random_session(driver: &mut ArrayDriver, timesteps: u64, seed: u64) -> Result<()> {
+    let c = *driver.config();
+    let p = *c.lane();
+    let mut rng = SplitMix64(seed);
+    let weights: Vec<u64> = (0..c.n_pre() * c.n_post())
+        .map(|_| match rng.next_u64() % 4 {
+            0 => 0,
+            1 => p.max_weight(),
+            _ => rng.next_u64() & p.max_weight(),
+        })
+        .collect();
+    let initial = |i: usize, j: usize| weights[i * c.n_post() + j];
+    driver.clear()?;
+    driver.load_weights(initial)?;
+    let mut model = FactoredArray::new(*c.shape(), initial);
+    driver.compare(&model, 0)?;
+    for t in 1..=timesteps {
+        let percent = [0, 10, 50, 90, 100][(rng.next_u64() % 5) as usize];
+        let mut spikes =
+            |n: usize| -> Vec<bool> { (0..n).map(|_| rng.next_u64() % 100 < percent).collect() };
+        let (pre, post) = (spikes(c.n_pre()), spikes(c.n_post()));
+        let reward = match rng.next_u64() % 5 {
+            0 => p.max_reward(),
+            1 => p.min_reward(),
+            2 => i64::MIN,
+            _ => rng.next_u64() as i64 >> (rng.next_u64() % 64),
+        };
+        let learn_en = !rng.next_u64().is_multiple_of(6);
+        let expected = expected_currents(&c, &model, &pre);
+        model.step(&pre, &post, reward, learn_en);
+        let currents = driver.step(&pre, &post, reward, learn_en)?;
+        if currents != expected {
+            return Err(Error::Other(format!(
+                "timestep {t}: current_o showed {currents:?}, the step model {expected:?}"
+            )));
+        }
+        driver.compare(&model, t)?;
+        if rng.next_u64().is_multiple_of(10) {
+            driver.clear()?;
+            model.clear();
+        }
+    }
+    Ok(())
 }
 
 /// The step model's currents as `current_o` shows them (saturated).
