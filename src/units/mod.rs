@@ -2,6 +2,7 @@
 //! description, and tooling of its own), and the registry that names them.
 //! Adding a unit: its folder, and one line in `UNITS`.
 
+pub mod lif_population;
 pub mod rstdp_array;
 pub mod rstdp_lane;
 pub mod rstdp_lane_pair;
@@ -75,6 +76,7 @@ pub static UNITS: &[&dyn UnitKind] = &[
     &rstdp_lane::KIND,
     &rstdp_lane_pair::KIND,
     &rstdp_array::KIND,
+    &lif_population::KIND,
     &sc_sng::KIND,
     &sc_synapse::KIND,
     &sc_decoder::KIND,

@@ -212,10 +212,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
             (eligibility_decayed_s2_q, eligibility_decayed.into()),
             (pairing_s2_q, pairing.into()),
             (weight_s2_q, weight_read.into()),
-            (
-                contribution_s2_q,
-                mux(pre_spike_s1_q, weight_read, zero(w)),
-            ),
+            (contribution_s2_q, mux(pre_spike_s1_q, weight_read, zero(w))),
         ],
         None,
     );
