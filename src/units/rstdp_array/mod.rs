@@ -4,6 +4,8 @@
 //! checked against; it shares the lane's per-part rules, so a factored array
 //! is equal to per-synapse lanes by construction of the rule and by test.
 
+pub mod bulk;
 pub mod step;
 
+pub use bulk::BulkArray;
 pub use step::{ArrayParams, FactoredArray};

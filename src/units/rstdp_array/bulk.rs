@@ -1,0 +1,455 @@
+//! The bulk simulator of the factored array: the rule of `FactoredArray`
+//! (docs/spec.md §1, traces per neuron) laid out and looped for speed, and
+//! bit-exact with it (tests/rstdp_array_bulk.rs).
+//!
+//! Why it is fast:
+//! - **One memory stream.** A timestep touches every synapse (decay alone
+//!   changes every eligibility), so the array is bound by memory bandwidth.
+//!   Weight and eligibility share one word per synapse, the narrowest of
+//!   u16 / u32 / u64 that holds W + T bits: the eligibility in the top T bits
+//!   (an arithmetic shift right sign-extends it for free), the weight in the
+//!   low W bits, zeros between. At the defaults (W=16, T=12) that is 4 bytes
+//!   per synapse against the step model's 16, read and written in place once.
+//! - **Branch-free rows.** For pre neuron i the pairing term of synapse (i, j)
+//!   is `column_j & row_i`: with pre_i = 1 the column holds
+//!   `post_j ? MAXT - q_j : -q_j` and the row term is all ones; with
+//!   pre_i = 0 the column is the post spike mask and the row term is p_i.
+//!   Both columns are built once per timestep, so the inner loop is a
+//!   straight run of shifts, adds, min/max and one multiply that the compiler
+//!   vectorizes.
+//! - **Narrow arithmetic.** i32 lanes (8 per AVX2 register) whenever every
+//!   intermediate fits (W + T <= 32 and R + T <= 32), else i64.
+//! - **Threads over rows** (rayon): rows are independent within a timestep.
+
+use std::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rayon::{ThreadPool, ThreadPoolBuilder};
+
+use super::step::ArrayParams;
+use crate::units::rstdp_lane::LaneParams;
+use crate::units::rstdp_lane::step::next_trace;
+
+/// Synapses per rayon task: enough that scheduling is noise next to the memory traffic.
+const SYNAPSES_PER_TASK: usize = 1 << 15;
+
+/// The storage of all synapses, row-major like `FactoredArray`: synapse (i, j)
+/// is word `i * n_post + j`, eligibility in the top T bits, weight in the low W.
+#[derive(Debug, Clone)]
+enum Synapses {
+    Packed16(Vec<u16>),
+    Packed32(Vec<u32>),
+    Packed64(Vec<u64>),
+}
+
+/// All synapses of an array, stepping together from reset, fast.
+#[derive(Debug, Clone)]
+pub struct BulkArray {
+    params: ArrayParams,
+    synapses: Synapses,
+    /// Bits the eligibility sits above the word's bit 0: word bits - T.
+    eligibility_shift: u32,
+    /// i32 arithmetic holds every intermediate (else i64).
+    narrow_arithmetic: bool,
+    pre_traces: Vec<u64>,
+    post_traces: Vec<u64>,
+    threads: usize,
+    /// None: one thread, a plain loop with no rayon involved.
+    pool: Option<Arc<ThreadPool>>,
+}
+
+impl BulkArray {
+    /// Traces and eligibility 0; weight (i, j) = sat(initial_weight(i, j), 0, MAXW).
+    /// Steps on one thread until `with_threads` says otherwise.
+    pub fn new(params: ArrayParams, initial_weight: impl Fn(usize, usize) -> u64) -> Self {
+        let lane = params.lane();
+        let (w, t, r) = (lane.weight_bits(), lane.trace_bits(), lane.reward_bits());
+        let n_post = params.n_post();
+        let count = params.n_pre() * n_post;
+        let weight = |k: usize| lane.saturate_weight(initial_weight(k / n_post, k % n_post));
+        // Eligibility 0 at reset: the word is the weight alone.
+        let (synapses, word_bits) = if w + t <= 16 {
+            let words = (0..count).map(|k| weight(k) as u16).collect();
+            (Synapses::Packed16(words), 16)
+        } else if w + t <= 32 {
+            let words = (0..count).map(|k| weight(k) as u32).collect();
+            (Synapses::Packed32(words), 32)
+        } else {
+            (Synapses::Packed64((0..count).map(weight).collect()), 64)
+        };
+        BulkArray {
+            params,
+            synapses,
+            eligibility_shift: word_bits - t,
+            // The largest intermediates: r * e' (R + T bits) and w + dw, which
+            // stays below 2^31 when W <= 32 - T and R + T <= 32 (T >= 2).
+            narrow_arithmetic: w + t <= 32 && r + t <= 32,
+            pre_traces: vec![0; params.n_pre()],
+            post_traces: vec![0; n_post],
+            threads: 1,
+            pool: None,
+        }
+    }
+
+    /// Steps over `threads` threads (its own rayon pool); 0 means one per core.
+    /// Results do not depend on it. Panics if the threads cannot be started.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        };
+        self.threads = threads;
+        self.pool = (threads > 1).then(|| {
+            let pool = ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|k| format!("hebb-bulk-{k}"))
+                .build()
+                .expect("start the bulk simulator's threads");
+            Arc::new(pool)
+        });
+        self
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+    pub fn params(&self) -> &ArrayParams {
+        &self.params
+    }
+    /// State bytes per synapse: 2, 4 or 8, the one word holding weight and eligibility.
+    pub fn bytes_per_synapse(&self) -> usize {
+        match self.synapses {
+            Synapses::Packed16(_) => 2,
+            Synapses::Packed32(_) => 4,
+            Synapses::Packed64(_) => 8,
+        }
+    }
+
+    /// The word of synapse (i, j), sign-extended from its width to i64.
+    fn word(&self, pre: usize, post: usize) -> i64 {
+        let k = pre * self.params.n_post() + post;
+        match &self.synapses {
+            Synapses::Packed16(v) => v[k].signed(),
+            Synapses::Packed32(v) => v[k].signed(),
+            Synapses::Packed64(v) => v[k].signed(),
+        }
+    }
+    pub fn weight(&self, pre: usize, post: usize) -> u64 {
+        self.word(pre, post) as u64 & self.params.lane().max_weight()
+    }
+    pub fn eligibility(&self, pre: usize, post: usize) -> i64 {
+        self.word(pre, post) >> self.eligibility_shift
+    }
+    pub fn pre_trace(&self, pre: usize) -> u64 {
+        self.pre_traces[pre]
+    }
+    pub fn post_trace(&self, post: usize) -> u64 {
+        self.post_traces[post]
+    }
+
+    /// Input current of each post neuron, `sum_i pre_i * w_ij`, through the current weights.
+    pub fn input_current(&self, pre: &[bool]) -> Vec<u64> {
+        assert_eq!(pre.len(), self.params.n_pre(), "one spike per pre neuron");
+        let spiking: Vec<usize> = (0..pre.len()).filter(|&i| pre[i]).collect();
+        let mask = self.params.lane().max_weight();
+        let pool = self.pool.as_deref();
+        let n_post = self.params.n_post();
+        match &self.synapses {
+            Synapses::Packed16(v) => sum_rows(v, n_post, &spiking, mask, pool),
+            Synapses::Packed32(v) => sum_rows(v, n_post, &spiking, mask, pool),
+            Synapses::Packed64(v) => sum_rows(v, n_post, &spiking, mask, pool),
+        }
+    }
+
+    /// One timestep: `pre` and `post` spikes per neuron, one reward for the array.
+    pub fn step(&mut self, pre: &[bool], post: &[bool], reward: i64, learn_en: bool) {
+        let lane = *self.params.lane();
+        assert_eq!(
+            (pre.len(), post.len()),
+            (self.params.n_pre(), self.params.n_post()),
+            "one spike per neuron"
+        );
+        let reward = lane.saturate_reward(reward);
+        let pass = Pass {
+            lane,
+            pre,
+            post,
+            pre_traces: &self.pre_traces,
+            post_traces: &self.post_traces,
+            n_post: self.params.n_post(),
+            eligibility_shift: self.eligibility_shift,
+            reward,
+            pool: self.pool.as_deref(),
+            // Exact shortcut: with no decay, no post spike and no weight change,
+            // a row whose pre neuron is silent ends the timestep as it began.
+            skip_silent_rows: !lane.decays()
+                && !post.iter().any(|&s| s)
+                && !(learn_en && reward != 0),
+        };
+        // r = 0 leaves every weight as it is: (0 * e') >> L = 0.
+        let learn = learn_en && reward != 0;
+        match (&mut self.synapses, self.narrow_arithmetic, learn) {
+            (Synapses::Packed16(v), true, true) => pass.run::<u16, i32, true>(v),
+            (Synapses::Packed16(v), true, false) => pass.run::<u16, i32, false>(v),
+            (Synapses::Packed32(v), true, true) => pass.run::<u32, i32, true>(v),
+            (Synapses::Packed32(v), true, false) => pass.run::<u32, i32, false>(v),
+            (Synapses::Packed16(v), false, true) => pass.run::<u16, i64, true>(v),
+            (Synapses::Packed16(v), false, false) => pass.run::<u16, i64, false>(v),
+            (Synapses::Packed32(v), false, true) => pass.run::<u32, i64, true>(v),
+            (Synapses::Packed32(v), false, false) => pass.run::<u32, i64, false>(v),
+            (Synapses::Packed64(v), _, true) => pass.run::<u64, i64, true>(v),
+            (Synapses::Packed64(v), _, false) => pass.run::<u64, i64, false>(v),
+        }
+        // The pass read the traces from before this step; now they move on.
+        for (trace, &spike) in self.pre_traces.iter_mut().zip(pre) {
+            *trace = next_trace(&lane, *trace, spike);
+        }
+        for (trace, &spike) in self.post_traces.iter_mut().zip(post) {
+            *trace = next_trace(&lane, *trace, spike);
+        }
+    }
+}
+
+/// A synapse word: u16, u32 or u64.
+trait Word: Copy + Send + Sync {
+    /// The word's bits sign-extended from its own width (the eligibility is on top).
+    fn signed(self) -> i64;
+    /// The low bits of `bits`, truncated to the word.
+    fn truncate(bits: i64) -> Self;
+}
+
+impl Word for u16 {
+    #[inline(always)]
+    fn signed(self) -> i64 {
+        self as i16 as i64
+    }
+    #[inline(always)]
+    fn truncate(bits: i64) -> Self {
+        bits as u16
+    }
+}
+impl Word for u32 {
+    #[inline(always)]
+    fn signed(self) -> i64 {
+        self as i32 as i64
+    }
+    #[inline(always)]
+    fn truncate(bits: i64) -> Self {
+        bits as u32
+    }
+}
+impl Word for u64 {
+    #[inline(always)]
+    fn signed(self) -> i64 {
+        self as i64
+    }
+    #[inline(always)]
+    fn truncate(bits: i64) -> Self {
+        bits as u64
+    }
+}
+
+/// The arithmetic of the inner loop: i32 or i64.
+trait Arith:
+    Copy
+    + Send
+    + Sync
+    + Ord
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + BitAnd<Output = Self>
+    + BitOr<Output = Self>
+    + Shr<u32, Output = Self>
+    + Shl<u32, Output = Self>
+{
+    const BITS: u32;
+    /// Truncating, as `as` does (every value passed fits).
+    fn from_i64(v: i64) -> Self;
+    fn to_i64(self) -> i64;
+}
+
+impl Arith for i32 {
+    const BITS: u32 = 32;
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v as i32
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
+}
+impl Arith for i64 {
+    const BITS: u32 = 64;
+    #[inline(always)]
+    fn from_i64(v: i64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_i64(self) -> i64 {
+        self
+    }
+}
+
+/// The rule's constants for one timestep, in the loop's arithmetic.
+#[derive(Clone, Copy)]
+struct Rule<A> {
+    eligibility_shift: u32,
+    weight_mask: A,
+    max_weight: A,
+    min_eligibility: A,
+    max_eligibility: A,
+    /// D, or BITS - 1 for D = 0: dividing by 2^(BITS-1) moves no |e| < 2^(BITS-1),
+    /// so the identity of D = 0 needs no branch.
+    decay_shift: u32,
+    /// 2^decay_shift - 1, added to negative e so `>>` truncates towards zero.
+    decay_bias: A,
+    reward: A,
+    /// L capped at BITS - 1: r * e' fits the arithmetic, so a larger L gives its sign alone.
+    learning_shift: u32,
+}
+
+/// One timestep's synapse pass: the inputs and the traces from before it.
+struct Pass<'a> {
+    lane: LaneParams,
+    pre: &'a [bool],
+    post: &'a [bool],
+    pre_traces: &'a [u64],
+    post_traces: &'a [u64],
+    n_post: usize,
+    eligibility_shift: u32,
+    reward: i64,
+    pool: Option<&'a ThreadPool>,
+    skip_silent_rows: bool,
+}
+
+impl Pass<'_> {
+    fn run<S: Word, A: Arith, const LEARN: bool>(&self, words: &mut [S]) {
+        let rule = self.rule::<A>();
+        let all_ones = A::from_i64(-1);
+        // Per-column pairing terms (see the module comment), once per timestep.
+        let post_mask: Vec<A> = self
+            .post
+            .iter()
+            .map(|&s| A::from_i64(-(s as i64)))
+            .collect();
+        let max_trace = self.lane.max_trace() as i64;
+        let pre_spiked: Vec<A> = self
+            .post
+            .iter()
+            .zip(self.post_traces)
+            .map(|(&s, &q)| A::from_i64(if s { max_trace } else { 0 } - q as i64))
+            .collect();
+        let update = |(i, row): (usize, &mut [S])| {
+            if self.pre[i] {
+                update_row::<S, A, LEARN>(row, &pre_spiked, all_ones, &rule);
+            } else if !self.skip_silent_rows {
+                let pre_trace = A::from_i64(self.pre_traces[i] as i64);
+                update_row::<S, A, LEARN>(row, &post_mask, pre_trace, &rule);
+            }
+        };
+        let rows = words.chunks_exact_mut(self.n_post).enumerate();
+        match self.pool {
+            None => rows.for_each(update),
+            Some(pool) => {
+                let min_rows = (SYNAPSES_PER_TASK / self.n_post).max(1);
+                pool.install(|| {
+                    words
+                        .par_chunks_exact_mut(self.n_post)
+                        .enumerate()
+                        .with_min_len(min_rows)
+                        .for_each(update)
+                })
+            }
+        }
+    }
+
+    fn rule<A: Arith>(&self) -> Rule<A> {
+        let lane = &self.lane;
+        let decay_shift = match lane.trace_decay_shift() {
+            0 => A::BITS - 1,
+            d => d,
+        };
+        let max_weight = A::from_i64(lane.max_weight() as i64);
+        Rule {
+            eligibility_shift: self.eligibility_shift,
+            weight_mask: max_weight,
+            max_weight,
+            min_eligibility: A::from_i64(lane.min_eligibility()),
+            max_eligibility: A::from_i64(lane.max_eligibility()),
+            decay_shift,
+            decay_bias: A::from_i64(((1u64 << decay_shift) - 1) as i64),
+            reward: A::from_i64(self.reward),
+            learning_shift: lane.learning_shift().min(A::BITS - 1),
+        }
+    }
+}
+
+/// One row: every synapse (i, j) of pre neuron i, with pairing term `column[j] & row_term`.
+#[inline(always)]
+fn update_row<S: Word, A: Arith, const LEARN: bool>(
+    row: &mut [S],
+    column: &[A],
+    row_term: A,
+    rule: &Rule<A>,
+) {
+    let zero = A::from_i64(0);
+    for (word, &column_term) in row.iter_mut().zip(column) {
+        let bits = A::from_i64(word.signed());
+        let eligibility = bits >> rule.eligibility_shift;
+        let weight = bits & rule.weight_mask;
+        // Step 1: e - trunc(e / 2^D), which is dec_s(e) for both signs.
+        let sign = eligibility >> (A::BITS - 1);
+        let towards_zero = (eligibility + (sign & rule.decay_bias)) >> rule.decay_shift;
+        let decayed = eligibility - towards_zero;
+        // Steps 3 and 4: pairing terms, saturation (the sum fits: T + 2 <= 32 bits).
+        let eligibility = (decayed + (column_term & row_term))
+            .max(rule.min_eligibility)
+            .min(rule.max_eligibility);
+        // Step 5.
+        let weight = if LEARN {
+            let delta = (rule.reward * eligibility) >> rule.learning_shift;
+            (weight + delta).max(zero).min(rule.max_weight)
+        } else {
+            weight
+        };
+        *word = S::truncate(((eligibility << rule.eligibility_shift) | weight).to_i64());
+    }
+}
+
+/// `sum_i w_ij` over the spiking rows, columns split across the pool's threads.
+fn sum_rows<S: Word>(
+    words: &[S],
+    n_post: usize,
+    spiking: &[usize],
+    weight_mask: u64,
+    pool: Option<&ThreadPool>,
+) -> Vec<u64> {
+    let mut current = vec![0u64; n_post];
+    // Columns [first, first + block.len()) of every spiking row.
+    let add = |(first, block): (usize, &mut [u64])| {
+        for &i in spiking {
+            let row = &words[i * n_post + first..][..block.len()];
+            for (c, w) in block.iter_mut().zip(row) {
+                *c += w.signed() as u64 & weight_mask;
+            }
+        }
+    };
+    match pool {
+        None => add((0, &mut current)),
+        Some(pool) => {
+            // Blocks of whole cache lines, enough to keep every thread busy.
+            let block = n_post.div_ceil(4 * pool.current_num_threads()).max(64);
+            pool.install(|| {
+                current
+                    .par_chunks_mut(block)
+                    .enumerate()
+                    .for_each(|(b, c)| add((b * block, c)))
+            })
+        }
+    }
+    current
+}
