@@ -172,6 +172,8 @@ impl BulkArray {
             "one spike per neuron"
         );
         let reward = lane.saturate_reward(reward);
+        // r = 0 leaves every weight as it is: (0 * e') >> L = 0.
+        let learn = learn_en && reward != 0;
         let pass = Pass {
             lane,
             pre,
@@ -184,12 +186,8 @@ impl BulkArray {
             pool: self.pool.as_deref(),
             // Exact shortcut: with no decay, no post spike and no weight change,
             // a row whose pre neuron is silent ends the timestep as it began.
-            skip_silent_rows: !lane.decays()
-                && !post.iter().any(|&s| s)
-                && !(learn_en && reward != 0),
+            skip_silent_rows: !lane.decays() && !learn && !post.contains(&true),
         };
-        // r = 0 leaves every weight as it is: (0 * e') >> L = 0.
-        let learn = learn_en && reward != 0;
         match (&mut self.synapses, self.narrow_arithmetic, learn) {
             (Synapses::Packed16(v), true, true) => pass.run::<u16, i32, true>(v),
             (Synapses::Packed16(v), true, false) => pass.run::<u16, i32, false>(v),
@@ -343,12 +341,13 @@ impl Pass<'_> {
             .zip(self.post_traces)
             .map(|(&s, &q)| A::from_i64(if s { max_trace } else { 0 } - q as i64))
             .collect();
+        let kernel = row_kernel::<S, A, LEARN>();
         let update = |(i, row): (usize, &mut [S])| {
             if self.pre[i] {
-                update_row::<S, A, LEARN>(row, &pre_spiked, all_ones, &rule);
+                kernel(row, &pre_spiked, all_ones, &rule);
             } else if !self.skip_silent_rows {
                 let pre_trace = A::from_i64(self.pre_traces[i] as i64);
-                update_row::<S, A, LEARN>(row, &post_mask, pre_trace, &rule);
+                kernel(row, &post_mask, pre_trace, &rule);
             }
         };
         let rows = words.chunks_exact_mut(self.n_post).enumerate();
@@ -386,6 +385,36 @@ impl Pass<'_> {
             learning_shift: lane.learning_shift().min(A::BITS - 1),
         }
     }
+}
+
+/// The row kernel of one instantiation.
+type RowKernel<S, A> = fn(&mut [S], &[A], A, &Rule<A>);
+
+/// The row kernel compiled for the best vector instructions this CPU has.
+/// hebb builds for baseline x86-64 (SSE2: no 32-bit multiply, min or max in
+/// vector registers), so without this the loop stays mostly scalar; the AVX2
+/// copy runs 8 i32 lanes per instruction. Chosen once per pass, at run time.
+fn row_kernel<S: Word, A: Arith, const LEARN: bool>() -> RowKernel<S, A> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        return |row, column, row_term, rule| {
+            // SAFETY: AVX2 is present, checked just above.
+            unsafe { update_row_avx2::<S, A, LEARN>(row, column, row_term, rule) }
+        };
+    }
+    update_row::<S, A, LEARN>
+}
+
+/// `update_row` compiled with AVX2 (the same source, so the same results).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_row_avx2<S: Word, A: Arith, const LEARN: bool>(
+    row: &mut [S],
+    column: &[A],
+    row_term: A,
+    rule: &Rule<A>,
+) {
+    update_row::<S, A, LEARN>(row, column, row_term, rule)
 }
 
 /// One row: every synapse (i, j) of pre neuron i, with pairing term `column[j] & row_term`.
@@ -452,4 +481,67 @@ fn sum_rows<S: Word>(
         }
     }
     current
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    /// The dispatched kernel (AVX2 on a CPU that has it) against the portable
+    /// one, which tests/rstdp_array_bulk.rs cannot reach on such a CPU.
+    fn kernels_agree<S: Word + PartialEq + std::fmt::Debug, A: Arith, const LEARN: bool>(
+        lane: LaneParams,
+        word_bits: u32,
+    ) {
+        let mut rng = SplitMix64(u64::from(word_bits) ^ lane.weight_bits() as u64);
+        for pre_spiked in [false, true] {
+            let post: Vec<bool> = (0..67).map(|_| rng.chance(30)).collect();
+            let post_traces: Vec<u64> =
+                (0..67).map(|_| rng.next_u64() & lane.max_trace()).collect();
+            let pass = Pass {
+                lane,
+                pre: &[pre_spiked],
+                post: &post,
+                pre_traces: &[lane.max_trace() / 3],
+                post_traces: &post_traces,
+                n_post: post.len(),
+                eligibility_shift: word_bits - lane.trace_bits(),
+                reward: lane.min_reward(),
+                pool: None,
+                skip_silent_rows: false,
+            };
+            let rule = pass.rule::<A>();
+            let column: Vec<A> = post_traces
+                .iter()
+                .map(|&q| A::from_i64(rng.range(-(q as i64), lane.max_trace() as i64)))
+                .collect();
+            let row_term = A::from_i64(if pre_spiked {
+                -1
+            } else {
+                lane.max_trace() as i64 / 3
+            });
+            // Any bits: each word decodes to an in-range weight and eligibility.
+            let words: Vec<S> = (0..67)
+                .map(|_| S::truncate(rng.next_u64() as i64))
+                .collect();
+            let (mut portable, mut dispatched) = (words.clone(), words);
+            update_row::<S, A, LEARN>(&mut portable, &column, row_term, &rule);
+            row_kernel::<S, A, LEARN>()(&mut dispatched, &column, row_term, &rule);
+            assert_eq!(portable, dispatched, "{lane:?}");
+        }
+    }
+
+    #[test]
+    fn dispatched_kernel_equals_portable_kernel() {
+        let lane = |w, t, r, l, d| LaneParams::new(w, t, r, l, d).unwrap();
+        kernels_agree::<u16, i32, true>(lane(8, 8, 8, 2, 3), 16);
+        kernels_agree::<u16, i32, false>(lane(8, 8, 8, 2, 0), 16);
+        kernels_agree::<u32, i32, true>(LaneParams::default(), 32);
+        kernels_agree::<u32, i32, false>(LaneParams::default(), 32);
+        kernels_agree::<u32, i64, true>(lane(2, 30, 30, 9, 2), 32);
+        kernels_agree::<u32, i64, false>(lane(2, 30, 30, 9, 2), 32);
+        kernels_agree::<u64, i64, true>(lane(32, 30, 30, 0, 4), 64);
+        kernels_agree::<u64, i64, false>(lane(32, 30, 30, 0, 0), 64);
+    }
 }

@@ -1,0 +1,175 @@
+//! Throughput of the factored array's bulk simulator (src/units/rstdp_array/bulk.rs)
+//! on a 4096x4096 array at the default lane parameters, against the physical
+//! limit: a plain in-place read-modify-write pass over the same state bytes
+//! (the bulk simulator's word per synapse, same count, same width). Prints
+//! the rates and their ratios and writes them to `out/bench.json` (no
+//! pass/fail: the goal, one thread at >= 70 % of the limit, is read here).
+//! Each figure is the best of five runs; other processes on the machine lower
+//! them, the many-thread figures most.
+//! Run: `make bench`, `cargo bench`, or `cargo bench --bench array_bulk` alone.
+
+use std::hint::black_box;
+use std::ops::BitXor;
+use std::time::Instant;
+
+use hebb::rng::SplitMix64;
+use hebb::units::rstdp_array::{ArrayParams, BulkArray};
+use hebb::units::rstdp_lane::LaneParams;
+
+const N_PRE: usize = 4096;
+const N_POST: usize = 4096;
+/// Timesteps (or limit passes) per timed run: 16 M synapses each.
+const TIMESTEPS: usize = 8;
+const RUNS: usize = 5;
+/// Spike probability per neuron and timestep. The rows are branch-free, so
+/// the rate barely matters; it sets the pairing terms' mix, not the work.
+const SPIKE_PERCENT: u64 = 5;
+
+/// One timestep's inputs.
+struct Timestep {
+    pre: Vec<bool>,
+    post: Vec<bool>,
+    reward: i64,
+}
+
+fn stimulus(lane: &LaneParams) -> Vec<Timestep> {
+    let mut rng = SplitMix64(2026);
+    (0..TIMESTEPS)
+        .map(|_| Timestep {
+            pre: (0..N_PRE).map(|_| rng.chance(SPIKE_PERCENT)).collect(),
+            post: (0..N_POST).map(|_| rng.chance(SPIKE_PERCENT)).collect(),
+            // Never 0: a zero reward takes the cheaper no-weight-change pass.
+            reward: match rng.range(lane.min_reward(), lane.max_reward()) {
+                0 => 1,
+                r => r,
+            },
+        })
+        .collect()
+}
+
+/// Synapse updates per second of `pass`, which does `updates` of them; best of `RUNS`.
+fn best_rate(updates: usize, mut pass: impl FnMut()) -> f64 {
+    pass(); // warm: pages touched, threads started, caches in their steady state
+    (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            pass();
+            updates as f64 / start.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn bulk_rate(params: ArrayParams, threads: usize, timesteps: &[Timestep]) -> f64 {
+    let mut array = BulkArray::new(params, |i, j| (i * 31 + j * 17) as u64).with_threads(threads);
+    best_rate(N_PRE * N_POST * timesteps.len(), || {
+        for t in timesteps {
+            array.step(&t.pre, &t.post, t.reward, true);
+        }
+        black_box(&array);
+    })
+}
+
+/// The physical limit: `TIMESTEPS` in-place passes over `N_PRE * N_POST` words of
+/// the bulk simulator's width, each word read, changed and written back.
+/// `black_box` hides the xor operand and the memory from the optimizer, so
+/// no pass can be skipped, merged with the next or hoisted.
+fn memory_limit_rate<W: Copy + Send + Sync + Default + BitXor<Output = W>>(
+    threads: usize,
+    one: W,
+) -> f64 {
+    let mut words = vec![W::default(); N_PRE * N_POST];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("start the limit pass's threads");
+    let chunk = words.len().div_ceil(threads);
+    best_rate(N_PRE * N_POST * TIMESTEPS, || {
+        for _ in 0..TIMESTEPS {
+            let key = black_box(one);
+            let chunks = black_box(&mut words[..]).chunks_mut(chunk);
+            pool.scope(|s| {
+                for part in chunks {
+                    s.spawn(move |_| part.iter_mut().for_each(|w| *w = *w ^ key));
+                }
+            });
+            black_box(&mut words);
+        }
+    })
+}
+
+fn limit_for(bytes_per_synapse: usize, threads: usize) -> f64 {
+    match bytes_per_synapse {
+        2 => memory_limit_rate(threads, 1u16),
+        4 => memory_limit_rate(threads, 1u32),
+        8 => memory_limit_rate(threads, 1u64),
+        other => unreachable!("no {other}-byte synapse word"),
+    }
+}
+
+/// Synapse-updates/s of the Verilated array RTL, per synapse-update, on an
+/// array small enough to simulate in seconds. The one place to add it once the
+/// array RTL exists (issue 9 item 1); until then the JSON fields are null.
+fn rtl_updates_per_s() -> Option<f64> {
+    None
+}
+
+fn main() {
+    let lane = LaneParams::default();
+    let params = ArrayParams::new(lane, N_PRE, N_POST).expect("in range");
+    let bytes = BulkArray::new(ArrayParams::new(lane, 1, 1).unwrap(), |_, _| 0).bytes_per_synapse();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let timesteps = stimulus(&lane);
+
+    let bulk_1 = bulk_rate(params, 1, &timesteps);
+    let bulk_all = bulk_rate(params, threads, &timesteps);
+    let limit_1 = limit_for(bytes, 1);
+    let limit_all = limit_for(bytes, threads);
+    let rtl = rtl_updates_per_s();
+
+    println!(
+        "bulk array {N_PRE}x{N_POST}, {} ({bytes} bytes per synapse):",
+        lane.tag()
+    );
+    println!("  1 thread              {bulk_1:>10.3e} synapse-updates/s");
+    println!(
+        "  {threads} threads             {bulk_all:>10.3e} synapse-updates/s   ({:.2}x one thread)",
+        bulk_all / bulk_1
+    );
+    println!(
+        "memory limit, 1 thread  {limit_1:>10.3e} words/s   (bulk on 1 thread at {:.2} of it; goal >= 0.70)",
+        bulk_1 / limit_1
+    );
+    println!(
+        "memory limit, {threads} threads {limit_all:>10.3e} words/s   (bulk on {threads} threads at {:.2} of it)",
+        bulk_all / limit_all
+    );
+    match rtl {
+        Some(rtl) => println!(
+            "Verilated array RTL     {rtl:>10.3e} synapse-updates/s   (bulk on 1 thread {:.0}x faster; goal >= 100x)",
+            bulk_1 / rtl
+        ),
+        None => println!("Verilated array RTL     not measured: no array RTL yet"),
+    }
+
+    let report = serde_json::json!({
+        "n_pre": N_PRE,
+        "n_post": N_POST,
+        "threads": threads,
+        "lane": lane.tag(),
+        "bytes_per_synapse": bytes,
+        "timesteps_per_run": TIMESTEPS,
+        "bulk_1_thread_updates_per_s": bulk_1,
+        "bulk_all_threads_updates_per_s": bulk_all,
+        "memory_limit_updates_per_s": limit_1,
+        "memory_limit_all_threads_updates_per_s": limit_all,
+        "rtl_updates_per_s": rtl,
+        "ratio_1_thread_to_limit": bulk_1 / limit_1,
+        "ratio_all_threads_to_limit_all_threads": bulk_all / limit_all,
+        "ratio_1_thread_to_rtl": rtl.map(|rtl| bulk_1 / rtl),
+    });
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("out");
+    std::fs::create_dir_all(&out).expect("create out/");
+    let text = serde_json::to_string_pretty(&report).expect("plain JSON");
+    std::fs::write(out.join("bench.json"), text + "\n").expect("write out/bench.json");
+    println!("wrote {}", out.join("bench.json").display());
+}
