@@ -105,6 +105,8 @@ fn parameter_sets() -> Vec<(&'static str, LaneParams, usize)> {
             4,
         ),
         ("R + T = 32 exactly", lane(4, 28, 4, 1, 5), 4),
+        // w + dw reaches 2^31 - 1, the top of the i32 arithmetic.
+        ("W + T = R + T = 32, L = 0", lane(30, 2, 30, 0, 1), 4),
         ("W + T = 17", lane(9, 8, 3, 0, 1), 4),
     ]
 }

@@ -402,10 +402,10 @@ fn row_kernel<S: Word, A: Arith, const LEARN: bool>() -> RowKernel<S, A> {
             unsafe { update_row_avx2::<S, A, LEARN>(row, column, row_term, rule) }
         };
     }
-    update_row::<S, A, LEARN>
+    update_row_prefetching::<S, A, LEARN>
 }
 
-/// `update_row` compiled with AVX2 (the same source, so the same results).
+/// `update_row_prefetching` compiled with AVX2 (the same source, so the same results).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn update_row_avx2<S: Word, A: Arith, const LEARN: bool>(
@@ -414,7 +414,52 @@ fn update_row_avx2<S: Word, A: Arith, const LEARN: bool>(
     row_term: A,
     rule: &Rule<A>,
 ) {
-    update_row::<S, A, LEARN>(row, column, row_term, rule)
+    update_row_prefetching::<S, A, LEARN>(row, column, row_term, rule)
+}
+
+/// Bytes of synapse words between the pass and the words it asks the memory for.
+/// The vectorized pass is about as fast as memory, so it waits whenever the
+/// hardware prefetcher falls behind; asking 4 KB (about 1.5 us of pass) ahead
+/// measured +35-40 % on a 4096x4096 array (1 KB: +15 %, 8-16 KB: +30 %).
+const PREFETCH_AHEAD_BYTES: usize = 4096;
+/// Bytes per block of a row: the pass prefetches once per block, one line each.
+const BLOCK_BYTES: usize = 256;
+const CACHE_LINE_BYTES: usize = 64;
+
+/// `update_row` in blocks, each preceded by a prefetch of the words
+/// `PREFETCH_AHEAD_BYTES` further on (rows are contiguous, so past a row's end
+/// lies the next row).
+#[inline(always)]
+fn update_row_prefetching<S: Word, A: Arith, const LEARN: bool>(
+    row: &mut [S],
+    column: &[A],
+    row_term: A,
+    rule: &Rule<A>,
+) {
+    let block = BLOCK_BYTES / std::mem::size_of::<S>();
+    for (words, terms) in row.chunks_mut(block).zip(column.chunks(block)) {
+        prefetch_ahead(words);
+        update_row::<S, A, LEARN>(words, terms, row_term, rule);
+    }
+}
+
+#[inline(always)]
+fn prefetch_ahead<S>(words: &[S]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let ahead = words
+            .as_ptr()
+            .cast::<i8>()
+            .wrapping_add(PREFETCH_AHEAD_BYTES);
+        for line in (0..BLOCK_BYTES).step_by(CACHE_LINE_BYTES) {
+            // SAFETY: a prefetch is a hint that never faults, whatever the
+            // address (past the array's end included), and changes no state.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(ahead.wrapping_add(line)) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = words;
 }
 
 /// One row: every synapse (i, j) of pre neuron i, with pairing term `column[j] & row_term`.
