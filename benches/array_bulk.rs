@@ -21,7 +21,7 @@ const N_PRE: usize = 4096;
 const N_POST: usize = 4096;
 /// Timesteps (or limit passes) per timed run: 16 M synapses each.
 const TIMESTEPS: usize = 2;
-const RUNS: usize = 30;
+const RUNS: usize = 50;
 /// Distinct timesteps of input, taken in turn.
 const STIMULUS: usize = 16;
 /// Spike probability per neuron and timestep. The rows are branch-free, so
