@@ -17,8 +17,12 @@
 //!   Both columns are built once per timestep, so the inner loop is a
 //!   straight run of shifts, adds, min/max and one multiply that the compiler
 //!   vectorizes.
-//! - **Narrow arithmetic.** i32 lanes (8 per AVX2 register) whenever every
-//!   intermediate fits (W + T <= 32 and R + T <= 32), else i64.
+//! - **Narrow arithmetic.** i32 lanes (8 per AVX2 register): the eligibility
+//!   always (T <= 30, so its sum before saturation fits), the weight step
+//!   whenever `r * e'` and `w + dw` fit (W + T <= 32 and R + T <= 32), else
+//!   i64 for the weight step alone (its product is one 32x32-bit multiply).
+//! - **Prefetch** 4 KB ahead of the pass, and an AVX2 copy of the row kernel
+//!   chosen at run time (hebb builds for baseline x86-64).
 //! - **Threads over rows** (rayon): rows are independent within a timestep.
 
 use std::ops::{Add, BitAnd, BitOr, Mul, Shl, Shr, Sub};
@@ -50,7 +54,7 @@ pub struct BulkArray {
     synapses: Synapses,
     /// Bits the eligibility sits above the word's bit 0: word bits - T.
     eligibility_shift: u32,
-    /// i32 arithmetic holds every intermediate (else i64).
+    /// The weight step fits i32 arithmetic (else i64).
     narrow_arithmetic: bool,
     pre_traces: Vec<u64>,
     post_traces: Vec<u64>,
@@ -214,7 +218,14 @@ impl BulkArray {
 trait Word: Copy + Send + Sync {
     /// The word's bits sign-extended from its own width (the eligibility is on top).
     fn signed(self) -> i64;
+    /// The eligibility, `eligibility_shift` bits up: T <= 30 bits, so always an i32.
+    fn eligibility(self, eligibility_shift: u32) -> i32;
+    /// The low `weight_mask` bits.
+    fn weight<A: Arith>(self, weight_mask: A) -> A;
+    /// The word of eligibility `e` (top bits) and weight `w` (low bits).
+    fn pack<A: Arith>(e: i32, w: A, eligibility_shift: u32) -> Self;
     /// The low bits of `bits`, truncated to the word.
+    #[cfg(test)]
     fn truncate(bits: i64) -> Self;
 }
 
@@ -224,6 +235,19 @@ impl Word for u16 {
         self as i16 as i64
     }
     #[inline(always)]
+    fn eligibility(self, eligibility_shift: u32) -> i32 {
+        (self as i16 as i32) >> eligibility_shift
+    }
+    #[inline(always)]
+    fn weight<A: Arith>(self, weight_mask: A) -> A {
+        // Sign-extended like the eligibility, so both come from one load.
+        A::from_i32(self as i16 as i32) & weight_mask
+    }
+    #[inline(always)]
+    fn pack<A: Arith>(e: i32, w: A, eligibility_shift: u32) -> Self {
+        (e << eligibility_shift) as u16 | w.to_i64() as u16
+    }
+    #[cfg(test)]
     fn truncate(bits: i64) -> Self {
         bits as u16
     }
@@ -234,6 +258,19 @@ impl Word for u32 {
         self as i32 as i64
     }
     #[inline(always)]
+    fn eligibility(self, eligibility_shift: u32) -> i32 {
+        (self as i32) >> eligibility_shift
+    }
+    #[inline(always)]
+    fn weight<A: Arith>(self, weight_mask: A) -> A {
+        // W <= 30 here (T >= 2), so the weight bits are those of the i32.
+        A::from_i32(self as i32) & weight_mask
+    }
+    #[inline(always)]
+    fn pack<A: Arith>(e: i32, w: A, eligibility_shift: u32) -> Self {
+        (e << eligibility_shift) as u32 | w.to_i64() as u32
+    }
+    #[cfg(test)]
     fn truncate(bits: i64) -> Self {
         bits as u32
     }
@@ -243,7 +280,21 @@ impl Word for u64 {
     fn signed(self) -> i64 {
         self as i64
     }
+    // A u64 word has W + T > 32, so eligibility_shift = 64 - T >= 34: the
+    // eligibility lies in the high half, read and written as an i32.
     #[inline(always)]
+    fn eligibility(self, eligibility_shift: u32) -> i32 {
+        ((self >> 32) as u32 as i32) >> (eligibility_shift - 32)
+    }
+    #[inline(always)]
+    fn weight<A: Arith>(self, weight_mask: A) -> A {
+        A::from_i64(self as i64) & weight_mask
+    }
+    #[inline(always)]
+    fn pack<A: Arith>(e: i32, w: A, eligibility_shift: u32) -> Self {
+        ((e << (eligibility_shift - 32)) as u32 as u64) << 32 | w.to_i64() as u64
+    }
+    #[cfg(test)]
     fn truncate(bits: i64) -> Self {
         bits as u64
     }
@@ -266,6 +317,8 @@ trait Arith:
     const BITS: u32;
     /// Truncating, as `as` does (every value passed fits).
     fn from_i64(v: i64) -> Self;
+    /// Sign-extending: a product of two of these is one 32x32-bit multiply.
+    fn from_i32(v: i32) -> Self;
     fn to_i64(self) -> i64;
 }
 
@@ -274,6 +327,10 @@ impl Arith for i32 {
     #[inline(always)]
     fn from_i64(v: i64) -> Self {
         v as i32
+    }
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v
     }
     #[inline(always)]
     fn to_i64(self) -> i64 {
@@ -287,26 +344,33 @@ impl Arith for i64 {
         v
     }
     #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as i64
+    }
+    #[inline(always)]
     fn to_i64(self) -> i64 {
         self
     }
 }
 
-/// The rule's constants for one timestep, in the loop's arithmetic.
+/// The rule's constants for one timestep. Eligibility arithmetic is i32
+/// (T <= 30: the sum before saturation needs T + 2 <= 32 bits); the weight's,
+/// `A`, is i32 or i64.
 #[derive(Clone, Copy)]
 struct Rule<A> {
     eligibility_shift: u32,
-    weight_mask: A,
-    max_weight: A,
-    min_eligibility: A,
-    max_eligibility: A,
-    /// D, or BITS - 1 for D = 0: dividing by 2^(BITS-1) moves no |e| < 2^(BITS-1),
-    /// so the identity of D = 0 needs no branch.
+    min_eligibility: i32,
+    max_eligibility: i32,
+    /// D, or 31 for D = 0: dividing by 2^31 moves no |e| < 2^31, so the
+    /// identity of D = 0 needs no branch.
     decay_shift: u32,
     /// 2^decay_shift - 1, added to negative e so `>>` truncates towards zero.
-    decay_bias: A,
-    reward: A,
-    /// L capped at BITS - 1: r * e' fits the arithmetic, so a larger L gives its sign alone.
+    decay_bias: i32,
+    weight_mask: A,
+    max_weight: A,
+    /// R <= 30 bits; sign-extended into `A` at the multiply.
+    reward: i32,
+    /// L capped at BITS - 1: r * e' fits `A`, so a larger L gives its sign alone.
     learning_shift: u32,
 }
 
@@ -327,26 +391,22 @@ struct Pass<'a> {
 impl Pass<'_> {
     fn run<S: Word, A: Arith, const LEARN: bool>(&self, words: &mut [S]) {
         let rule = self.rule::<A>();
-        let all_ones = A::from_i64(-1);
-        // Per-column pairing terms (see the module comment), once per timestep.
-        let post_mask: Vec<A> = self
-            .post
-            .iter()
-            .map(|&s| A::from_i64(-(s as i64)))
-            .collect();
-        let max_trace = self.lane.max_trace() as i64;
-        let pre_spiked: Vec<A> = self
+        // Per-column pairing terms (see the module comment), once per timestep;
+        // traces have T <= 30 bits.
+        let post_mask: Vec<i32> = self.post.iter().map(|&s| -(s as i32)).collect();
+        let max_trace = self.lane.max_trace() as i32;
+        let pre_spiked: Vec<i32> = self
             .post
             .iter()
             .zip(self.post_traces)
-            .map(|(&s, &q)| A::from_i64(if s { max_trace } else { 0 } - q as i64))
+            .map(|(&s, &q)| if s { max_trace } else { 0 } - q as i32)
             .collect();
         let kernel = row_kernel::<S, A, LEARN>();
         let update = |(i, row): (usize, &mut [S])| {
             if self.pre[i] {
-                kernel(row, &pre_spiked, all_ones, &rule);
+                kernel(row, &pre_spiked, -1, &rule);
             } else if !self.skip_silent_rows {
-                let pre_trace = A::from_i64(self.pre_traces[i] as i64);
+                let pre_trace = self.pre_traces[i] as i32;
                 kernel(row, &post_mask, pre_trace, &rule);
             }
         };
@@ -369,26 +429,26 @@ impl Pass<'_> {
     fn rule<A: Arith>(&self) -> Rule<A> {
         let lane = &self.lane;
         let decay_shift = match lane.trace_decay_shift() {
-            0 => A::BITS - 1,
+            0 => 31,
             d => d,
         };
         let max_weight = A::from_i64(lane.max_weight() as i64);
         Rule {
             eligibility_shift: self.eligibility_shift,
+            min_eligibility: lane.min_eligibility() as i32,
+            max_eligibility: lane.max_eligibility() as i32,
+            decay_shift,
+            decay_bias: ((1u32 << decay_shift) - 1) as i32,
             weight_mask: max_weight,
             max_weight,
-            min_eligibility: A::from_i64(lane.min_eligibility()),
-            max_eligibility: A::from_i64(lane.max_eligibility()),
-            decay_shift,
-            decay_bias: A::from_i64(((1u64 << decay_shift) - 1) as i64),
-            reward: A::from_i64(self.reward),
+            reward: self.reward as i32,
             learning_shift: lane.learning_shift().min(A::BITS - 1),
         }
     }
 }
 
 /// The row kernel of one instantiation.
-type RowKernel<S, A> = fn(&mut [S], &[A], A, &Rule<A>);
+type RowKernel<S, A> = fn(&mut [S], &[i32], i32, &Rule<A>);
 
 /// The row kernel compiled for the best vector instructions this CPU has.
 /// hebb builds for baseline x86-64 (SSE2: no 32-bit multiply, min or max in
@@ -410,8 +470,8 @@ fn row_kernel<S: Word, A: Arith, const LEARN: bool>() -> RowKernel<S, A> {
 #[target_feature(enable = "avx2")]
 fn update_row_avx2<S: Word, A: Arith, const LEARN: bool>(
     row: &mut [S],
-    column: &[A],
-    row_term: A,
+    column: &[i32],
+    row_term: i32,
     rule: &Rule<A>,
 ) {
     update_row_prefetching::<S, A, LEARN>(row, column, row_term, rule)
@@ -432,8 +492,8 @@ const CACHE_LINE_BYTES: usize = 64;
 #[inline(always)]
 fn update_row_prefetching<S: Word, A: Arith, const LEARN: bool>(
     row: &mut [S],
-    column: &[A],
-    row_term: A,
+    column: &[i32],
+    row_term: i32,
     rule: &Rule<A>,
 ) {
     let block = BLOCK_BYTES / std::mem::size_of::<S>();
@@ -466,31 +526,32 @@ fn prefetch_ahead<S>(words: &[S]) {
 #[inline(always)]
 fn update_row<S: Word, A: Arith, const LEARN: bool>(
     row: &mut [S],
-    column: &[A],
-    row_term: A,
+    column: &[i32],
+    row_term: i32,
     rule: &Rule<A>,
 ) {
     let zero = A::from_i64(0);
     for (word, &column_term) in row.iter_mut().zip(column) {
-        let bits = A::from_i64(word.signed());
-        let eligibility = bits >> rule.eligibility_shift;
-        let weight = bits & rule.weight_mask;
+        let eligibility = word.eligibility(rule.eligibility_shift);
+        let weight = word.weight(rule.weight_mask);
         // Step 1: e - trunc(e / 2^D), which is dec_s(e) for both signs.
-        let sign = eligibility >> (A::BITS - 1);
+        let sign = eligibility >> 31;
         let towards_zero = (eligibility + (sign & rule.decay_bias)) >> rule.decay_shift;
         let decayed = eligibility - towards_zero;
-        // Steps 3 and 4: pairing terms, saturation (the sum fits: T + 2 <= 32 bits).
+        // Steps 3 and 4: pairing terms, saturation.
         let eligibility = (decayed + (column_term & row_term))
             .max(rule.min_eligibility)
             .min(rule.max_eligibility);
         // Step 5.
         let weight = if LEARN {
-            let delta = (rule.reward * eligibility) >> rule.learning_shift;
-            (weight + delta).max(zero).min(rule.max_weight)
+            let product = A::from_i32(rule.reward) * A::from_i32(eligibility);
+            (weight + (product >> rule.learning_shift))
+                .max(zero)
+                .min(rule.max_weight)
         } else {
             weight
         };
-        *word = S::truncate(((eligibility << rule.eligibility_shift) | weight).to_i64());
+        *word = S::pack(eligibility, weight, rule.eligibility_shift);
     }
 }
 
@@ -557,15 +618,15 @@ mod tests {
                 skip_silent_rows: false,
             };
             let rule = pass.rule::<A>();
-            let column: Vec<A> = post_traces
+            let column: Vec<i32> = post_traces
                 .iter()
-                .map(|&q| A::from_i64(rng.range(-(q as i64), lane.max_trace() as i64)))
+                .map(|&q| rng.range(-(q as i64), lane.max_trace() as i64) as i32)
                 .collect();
-            let row_term = A::from_i64(if pre_spiked {
+            let row_term = if pre_spiked {
                 -1
             } else {
-                lane.max_trace() as i64 / 3
-            });
+                lane.max_trace() as i32 / 3
+            };
             // Any bits: each word decodes to an in-range weight and eligibility.
             let words: Vec<S> = (0..67)
                 .map(|_| S::truncate(rng.next_u64() as i64))
