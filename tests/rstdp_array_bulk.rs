@@ -97,6 +97,11 @@ fn parameter_sets() -> Vec<(&'static str, LaneParams, usize)> {
         ("L large", lane(16, 12, 8, 40, 4), 4),
         ("L = 0", lane(16, 12, 8, 0, 1), 4),
         ("W + T = 16", lane(8, 8, 8, 2, 2), 2),
+        (
+            "W + T = 16, R + T > 32: 16-bit word, 64-bit weight step",
+            lane(4, 12, 30, 6, 3),
+            2,
+        ),
         ("narrowest", lane(1, 2, 1, 0, 1), 2),
         ("W + T = 32", lane(20, 12, 20, 5, 3), 4),
         (

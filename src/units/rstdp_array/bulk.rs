@@ -192,17 +192,18 @@ impl BulkArray {
             // a row whose pre neuron is silent ends the timestep as it began.
             skip_silent_rows: !lane.decays() && !learn && !post.contains(&true),
         };
-        match (&mut self.synapses, self.narrow_arithmetic, learn) {
-            (Synapses::Packed16(v), true, true) => pass.run::<u16, i32, true>(v),
-            (Synapses::Packed16(v), true, false) => pass.run::<u16, i32, false>(v),
-            (Synapses::Packed32(v), true, true) => pass.run::<u32, i32, true>(v),
-            (Synapses::Packed32(v), true, false) => pass.run::<u32, i32, false>(v),
-            (Synapses::Packed16(v), false, true) => pass.run::<u16, i64, true>(v),
-            (Synapses::Packed16(v), false, false) => pass.run::<u16, i64, false>(v),
-            (Synapses::Packed32(v), false, true) => pass.run::<u32, i64, true>(v),
-            (Synapses::Packed32(v), false, false) => pass.run::<u32, i64, false>(v),
-            (Synapses::Packed64(v), _, true) => pass.run::<u64, i64, true>(v),
-            (Synapses::Packed64(v), _, false) => pass.run::<u64, i64, false>(v),
+        let wide = !self.narrow_arithmetic;
+        match (&mut self.synapses, learn, wide) {
+            (Synapses::Packed16(v), true, false) => pass.run::<u16, i32, true>(v),
+            (Synapses::Packed16(v), true, true) => pass.run::<u16, i64, true>(v),
+            // Without a weight step the weight only passes through, and a u16
+            // or u32 word's (W <= 30 bits) fits an i32.
+            (Synapses::Packed16(v), false, _) => pass.run::<u16, i32, false>(v),
+            (Synapses::Packed32(v), true, false) => pass.run::<u32, i32, true>(v),
+            (Synapses::Packed32(v), true, true) => pass.run::<u32, i64, true>(v),
+            (Synapses::Packed32(v), false, _) => pass.run::<u32, i32, false>(v),
+            (Synapses::Packed64(v), true, _) => pass.run::<u64, i64, true>(v),
+            (Synapses::Packed64(v), false, _) => pass.run::<u64, i64, false>(v),
         }
         // The pass read the traces from before this step; now they move on.
         for (trace, &spike) in self.pre_traces.iter_mut().zip(pre) {
@@ -642,11 +643,12 @@ mod tests {
     fn dispatched_kernel_equals_portable_kernel() {
         let lane = |w, t, r, l, d| LaneParams::new(w, t, r, l, d).unwrap();
         kernels_agree::<u16, i32, true>(lane(8, 8, 8, 2, 3), 16);
+        kernels_agree::<u16, i64, true>(lane(8, 8, 30, 2, 3), 16);
         kernels_agree::<u16, i32, false>(lane(8, 8, 8, 2, 0), 16);
         kernels_agree::<u32, i32, true>(LaneParams::default(), 32);
         kernels_agree::<u32, i32, false>(LaneParams::default(), 32);
         kernels_agree::<u32, i64, true>(lane(2, 30, 30, 9, 2), 32);
-        kernels_agree::<u32, i64, false>(lane(2, 30, 30, 9, 2), 32);
+        kernels_agree::<u32, i32, false>(lane(2, 30, 30, 9, 2), 32);
         kernels_agree::<u64, i64, true>(lane(32, 30, 30, 0, 4), 64);
         kernels_agree::<u64, i64, false>(lane(32, 30, 30, 0, 0), 64);
     }
