@@ -133,7 +133,25 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
                         MEASURE_TARGET_MHZ,
                         "Fmax measurement run of `hebb synth --pnr` (not a constraint file).",
                     )?;
-                    let pnr = netlist.place_and_route(&script, false)?;
+                    let (netlist, pnr) = match netlist.place_and_route(&script, false) {
+                        Ok(pnr) => (netlist, pnr),
+                        // Too many port bits for the package and no board to say
+                        // otherwise: measure the design with its ports registered.
+                        Err(Error::Tool { message, .. })
+                            if measure.pins.is_none() && nextpnr::is_out_of_pins(&message) =>
+                        {
+                            let harness = crate::harness::PinHarness { design };
+                            let netlist = nextpnr::synthesize(&harness, part)?;
+                            let mut pnr = netlist.place_and_route(&script, false)?;
+                            pnr.measured_in = Some(format!(
+                                "the pin harness ({} port bits exceed the {} package's I/O: every port registered, inputs by scan chain, outputs by parity)",
+                                crate::harness::PinHarness::port_bits(design)?,
+                                part.name()
+                            ));
+                            (netlist, pnr)
+                        }
+                        Err(e) => return Err(e),
+                    };
                     let measured =
                         Clock::from_fmax(part.name(), &tools["nextpnr-ice40"], pnr.fmax_mhz)?;
                     // nextpnr reads the constraint script that will be written and must meet it.

@@ -8,6 +8,7 @@ pub mod design;
 pub mod error;
 pub mod flow;
 pub mod fusesoc;
+pub mod harness;
 pub mod hdl;
 pub mod mismatch;
 pub mod outputs;

@@ -95,6 +95,10 @@ enum Command {
         /// Also replay through the Verilated RTL (in lockstep with the cycle model).
         #[arg(long)]
         rtl: bool,
+        /// The unit to replay through: rstdp_lane, or rstdp_array (a 1x1 array
+        /// of the file's parameters).
+        #[arg(long, default_value = "rstdp_lane")]
+        unit: String,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -336,7 +340,7 @@ fn execute(command: Command) -> Result<bool> {
                 Ok(true)
             })
         }
-        Command::CheckVectors { rtl, files } => check_vectors(&files, rtl),
+        Command::CheckVectors { rtl, unit, files } => check_vectors(&files, &unit, rtl),
         Command::VcdDiff { golden, dut } => {
             let report = trace::diff_files(&golden, &dut)?;
             println!("{report}");
@@ -490,22 +494,42 @@ fn run_main_job(args: RunArgs) -> Result<bool> {
 }
 
 /// One line per file; stops at the first mismatch (exit 1).
-fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
+fn check_vectors(files: &[PathBuf], unit: &str, rtl: bool) -> Result<bool> {
+    use hebb::units::rstdp_array::driver::ArrayDriver;
+    use hebb::units::rstdp_array::vectors::{ArrayModelLane, single_synapse};
+    use hebb::units::rstdp_lane::vectors::LaneUnderTest;
+    let through_array = match unit {
+        "rstdp_lane" => false,
+        "rstdp_array" => true,
+        other => {
+            return Err(hebb::error::Error::Other(format!(
+                "--unit {other}: the reference vectors replay through rstdp_lane or rstdp_array"
+            )));
+        }
+    };
     for path in files {
         let file = VectorFile::read(path)?;
         let head = format!("{}: {} ({})", path.display(), file.name, file.params.tag());
-        let mut model = StepModel::from_reset(file.params);
-        let steps = match replay(&file, &mut model) {
+        let mut model: Box<dyn LaneUnderTest> = if through_array {
+            Box::new(ArrayModelLane::new(&file.params)?)
+        } else {
+            Box::new(StepModel::from_reset(file.params))
+        };
+        let steps = match replay(&file, model.as_mut()) {
             Ok(steps) => steps,
             Err(failure) => {
-                println!("{head}: step model MISMATCH at {failure}");
+                println!("{head}: {unit} step model MISMATCH at {failure}");
                 return Ok(false);
             }
         };
-        let mut line = format!("{head}: step model OK ({steps} steps)");
+        let mut line = format!("{head}: {unit} step model OK ({steps} steps)");
         if rtl {
-            let mut lane = LaneDriver::new(file.params, true)?;
-            match replay(&file, &mut lane) {
+            let mut dut: Box<dyn LaneUnderTest> = if through_array {
+                Box::new(ArrayDriver::new(single_synapse(&file.params)?, true)?)
+            } else {
+                Box::new(LaneDriver::new(file.params, true)?)
+            };
+            match replay(&file, dut.as_mut()) {
                 Ok(steps) => line += &format!(", RTL OK ({steps} steps, Verilated)"),
                 Err(failure) => {
                     println!("{line}, RTL MISMATCH at {failure}");

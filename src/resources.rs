@@ -101,6 +101,11 @@ pub struct PlaceAndRoute {
     pub target_mhz: f64,
     /// nextpnr's placer seed (fixed: the same inputs give the same Fmax).
     pub seed: u64,
+    /// Set when the design's ports needed more pins than the package has and
+    /// it was placed inside the pin harness (`src/harness.rs`): every port
+    /// registered, three pins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_in: Option<String>,
 }
 
 /// One target's line of a resource report.
@@ -317,6 +322,9 @@ Top module `{}`, schema `{}`. Estimate: {}.
                     p.critical_path.from,
                     p.critical_path.to
                 );
+                if let Some(harness) = &p.measured_in {
+                    md += &format!("Measured in {harness}.\n");
+                }
             }
         }
         if let Some(c) = &self.constraint_clock {

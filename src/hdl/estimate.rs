@@ -7,8 +7,9 @@
 //! isolation (an n-bit adder is n LUTs and n carries on iCE40, n LUTs and
 //! n/4 CARRY4 on xc7); logic that synthesis merges across operators makes
 //! the LUT figure an estimate, whose error against Yosys the report states.
-//! Memories become block RAMs when they hold at least one block's worth of
-//! bits; multipliers on xc7 go to DSP48E1 slices.
+//! Memories of fewer than `LOGIC_MEMORY_BITS` are flip-flops (the RTL says
+//! `ram_style = "logic"`), larger ones block RAMs; multipliers on xc7 go to
+//! DSP48E1 slices.
 
 use super::expr::{BinaryOp, Expr, Node, UnaryOp};
 use super::module::{Item, Module, NetKind, Statement};
@@ -30,7 +31,8 @@ pub struct OperatorCount {
     pub product_bits: u64,
     /// DSP48E1 slices for the multipliers (xc7).
     pub dsp_slices: u64,
-    /// Memory bits, and block RAMs per target: (iCE40 SB_RAM40_4K, xc7 RAMB18E1).
+    /// Memory bits (block RAM and flip-flop memories alike), and block RAMs
+    /// per target: (iCE40 SB_RAM40_4K, xc7 RAMB18E1).
     pub memory_bits: u64,
     pub ice40_brams: u64,
     pub xc7_brams: u64,
@@ -73,9 +75,21 @@ impl OperatorCount {
                         c.expr(e);
                     }
                 }
+                Item::Memory(m) if m.in_logic() => {
+                    // Flip-flops per word with the write decode as their
+                    // enables, a read multiplexer per port, its register.
+                    let (width, depth) = (u64::from(m.width), m.depth());
+                    let reads = m.reads.len() as u64;
+                    c.memory_bits += m.bits();
+                    c.register_bits += width * depth + width * reads;
+                    c.mux_bits += width * (depth - 1) * reads;
+                    c.equality_bits += u64::from(m.address_bits) * depth;
+                    c.expr(&m.write_enable);
+                    c.expr(&m.write_address);
+                    c.expr(&m.write_data);
+                }
                 Item::Memory(m) => {
-                    let bits = u64::from(m.width) * m.depth();
-                    c.memory_bits += bits;
+                    c.memory_bits += m.bits();
                     c.ice40_brams += ice40_brams(m.width, m.depth());
                     c.xc7_brams += xc7_brams(m.width, m.depth());
                     c.register_bits += u64::from(m.width) * m.reads.len() as u64;
@@ -263,11 +277,8 @@ fn effective_width(e: &Expr) -> u64 {
     }
 }
 
-/// SB_RAM40_4K: 4 kbit, 256x16 .. 2048x2; small memories stay in logic.
+/// SB_RAM40_4K: 4 kbit, 256x16 .. 2048x2 (memories in logic never get here).
 fn ice40_brams(width: u32, depth: u64) -> u64 {
-    if u64::from(width) * depth < 2048 {
-        return 0;
-    }
     [(256u64, 16u64), (512, 8), (1024, 4), (2048, 2)]
         .iter()
         .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))

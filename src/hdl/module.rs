@@ -115,9 +115,21 @@ pub struct Memory {
     pub reads: Vec<(u32, Expr)>,
 }
 
+/// Memories of fewer bits than this are built in flip-flops: an eighth of
+/// an iCE40 block RAM (4 Kbit), below which a block is mostly wasted (Yosys
+/// would otherwise spend one on a handful of words).
+pub const LOGIC_MEMORY_BITS: u64 = 512;
+
 impl Memory {
     pub fn depth(&self) -> u64 {
         1u64 << self.address_bits
+    }
+    pub fn bits(&self) -> u64 {
+        u64::from(self.width) * self.depth()
+    }
+    /// Built in flip-flops (`ram_style = "logic"`), not block RAM.
+    pub fn in_logic(&self) -> bool {
+        self.bits() < LOGIC_MEMORY_BITS
     }
 }
 

@@ -1221,6 +1221,9 @@ pub struct CompiledModel {
     memories: Vec<Vec<u64>>,
     /// Values of register next states and read data, gathered before any lands.
     staged: Vec<u64>,
+    /// Memory read data sampled at an edge, stored after the registers load
+    /// (a register's next value may share the read-data slot).
+    staged_reads: Vec<u64>,
     clk_before: bool,
     rst_n_before: bool,
     in_reset: bool,
@@ -1246,6 +1249,7 @@ impl CompiledModel {
             values: RefCell::new(program.initial.clone()),
             memories,
             staged: Vec::new(),
+            staged_reads: Vec::new(),
             program,
             clk_before: false,
             rst_n_before: false,
@@ -1269,22 +1273,16 @@ impl CompiledModel {
         let p = &*self.program;
         let v = self.values.get_mut();
         run(&p.next_state, v);
-        self.staged.clear();
+        self.staged_reads.clear();
         for (m, words) in p.memories.iter().zip(&mut self.memories) {
             for &(_, address) in &m.reads {
-                self.staged
+                self.staged_reads
                     .push(words[v[address as usize] as usize % m.words]);
             }
         }
         for (m, words) in p.memories.iter().zip(&mut self.memories) {
             if v[m.write_enable as usize] & 1 == 1 {
                 words[v[m.write_address as usize] as usize % m.words] = v[m.write_data as usize];
-            }
-        }
-        let mut staged = self.staged.iter();
-        for m in &p.memories {
-            for &(q, _) in &m.reads {
-                v[q as usize] = *staged.next().expect("staged above");
             }
         }
         let rst_n = v[p.rst_n as usize] & 1 == 1;
@@ -1306,6 +1304,12 @@ impl CompiledModel {
             }
             for (r, value) in p.registers.iter().zip(&self.staged) {
                 v[r.q as usize] = *value;
+            }
+        }
+        let mut reads = self.staged_reads.iter();
+        for m in &p.memories {
+            for &(q, _) in &m.reads {
+                v[q as usize] = *reads.next().expect("staged above");
             }
         }
     }

@@ -466,6 +466,8 @@ struct ItemView {
     memory_name: String,
     memory_range: String,
     memory_depth_last: u64,
+    /// The synthesis attribute of a memory built in logic, or empty.
+    memory_attribute: String,
     write_enable: String,
     write_address: String,
     write_data: String,
@@ -487,6 +489,7 @@ impl ItemView {
             memory_name: String::new(),
             memory_range: String::new(),
             memory_depth_last: 0,
+            memory_attribute: String::new(),
             write_enable: String::new(),
             write_address: String::new(),
             write_data: String::new(),
@@ -629,6 +632,9 @@ pub fn render(module: &Module) -> Result<String> {
                 view.memory_name = m.name.clone();
                 view.memory_range = range(m.width);
                 view.memory_depth_last = m.depth() - 1;
+                if m.in_logic() {
+                    view.memory_attribute = "(* ram_style = \"logic\" *) ".into();
+                }
                 view.write_enable = p.expr(&m.write_enable);
                 view.write_address = p.expr(&m.write_address);
                 view.write_data = p.expr(&m.write_data);

@@ -201,10 +201,7 @@ impl Netlist {
             } else {
                 errors.join("\n")
             };
-            // An I/O cell with nowhere to go: more port bits than the package has pins.
-            if message.contains("Unable to find a placement location for cell")
-                && message.contains("$sb_io")
-            {
+            if is_out_of_pins(&message) {
                 message += &format!(
                     "\n(the design's port bits do not all fit the I/O pins of the {} package: choose a larger package or a design with fewer port bits)",
                     self.part
@@ -234,8 +231,14 @@ impl Netlist {
             critical_path,
             target_mhz,
             seed: SEED,
+            measured_in: None,
         })
     }
+}
+
+/// An I/O cell with nowhere to go: more port bits than the package has pins.
+pub fn is_out_of_pins(message: &str) -> bool {
+    message.contains("Unable to find a placement location for cell") && message.contains("$sb_io")
 }
 
 /// Fmax (the slowest clock's), the clock asked for, and the critical path

@@ -16,6 +16,18 @@ use super::{cache, run};
 use crate::design::{Design, Signal, mask};
 use crate::error::{Error, Result};
 
+/// How designs are verilated: with VCD tracing, every net readable from the
+/// shim (lockstep compares all of them), and memories left out of the trace
+/// (the cycle model's VCD has no memory words, and Verilator would trace
+/// only those of 32 words or fewer).
+const VERILATE_FLAGS: &[&str] = &[
+    "--cc",
+    "--trace",
+    "--trace-max-array",
+    "0",
+    "--public-flat-rw",
+];
+
 const RUNTIME_SOURCES: &[&str] = &[
     "verilated.cpp",
     "verilated_vcd_c.cpp",
@@ -170,7 +182,8 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
         + "\n";
     let (version, root) = verilator_install()?;
     let toolchain = toolchain_key(version);
-    let mut parts: Vec<&[u8]> = vec![toolchain.as_bytes(), shim.as_bytes()];
+    let flags = VERILATE_FLAGS.join(" ");
+    let mut parts: Vec<&[u8]> = vec![toolchain.as_bytes(), flags.as_bytes(), shim.as_bytes()];
     for file in &rtl {
         parts.push(file.module.as_bytes());
         parts.push(file.text.as_bytes());
@@ -196,16 +209,8 @@ pub fn load(design: &dyn Design) -> Result<Arc<VerilatedLibrary>> {
         }
         fs::write(scratch.join("shim.cpp"), &shim)
             .map_err(|e| Error::io(scratch.join("shim.cpp"), e))?;
-        let mut args = vec![
-            "--cc",
-            "--trace",
-            // Every net readable from the shim, so lockstep compares all of them.
-            "--public-flat-rw",
-            "--Mdir",
-            "obj",
-            "--top-module",
-            &module,
-        ];
+        let mut args = VERILATE_FLAGS.to_vec();
+        args.extend(["--Mdir", "obj", "--top-module", &module]);
         args.extend(rtl_files.iter().map(String::as_str));
         run("verilator", &args, scratch)?;
         let obj = scratch.join("obj");

@@ -74,6 +74,7 @@ impl<R: Serialize + DeserializeOwned + Default> UnitKind for Unit<R> {
 pub static UNITS: &[&dyn UnitKind] = &[
     &rstdp_lane::KIND,
     &rstdp_lane_pair::KIND,
+    &rstdp_array::KIND,
     &sc_sng::KIND,
     &sc_synapse::KIND,
     &sc_decoder::KIND,

@@ -55,7 +55,7 @@ module {{ name }} (
 {%- for d in item.declarations %}
   {{ d.keyword }} {{ d.range }}{{ d.name }};{{ d.comment }}
 {%- endfor %}
-  reg  {{ item.memory_range }}{{ item.memory_name }} [0:{{ item.memory_depth_last }}];
+  {{ item.memory_attribute }}reg  {{ item.memory_range }}{{ item.memory_name }} [0:{{ item.memory_depth_last }}];
 
   always @(posedge clk_i) begin
     if ({{ item.write_enable }}) begin

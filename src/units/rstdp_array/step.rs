@@ -91,6 +91,13 @@ impl FactoredArray {
         self.post_traces[post]
     }
 
+    /// Starts fresh: every trace and eligibility 0, the weights kept.
+    pub fn clear(&mut self) {
+        self.pre_traces.fill(0);
+        self.post_traces.fill(0);
+        self.eligibility.fill(0);
+    }
+
     /// Input current of each post neuron, `sum_i pre_i * w_ij`, through the current weights.
     pub fn input_current(&self, pre: &[bool]) -> Vec<u64> {
         let n_post = self.params.n_post;

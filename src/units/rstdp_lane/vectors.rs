@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cosim::Mismatch;
 use crate::error::{Error, Result};
 
 use super::driver::LaneDriver;
@@ -489,29 +488,32 @@ fn header_params(header: &Header) -> std::result::Result<LaneParams, String> {
     Ok(params)
 }
 
-/// Something that steps like a lane.
+/// Something that steps like a lane (a lane, or a 1x1 array); an error is
+/// the simulation's (an RTL/model mismatch, a broken handshake).
 pub trait LaneUnderTest {
     /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW).
-    fn load(&mut self, initial_weight: u64) -> std::result::Result<(), Mismatch>;
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch>;
+    fn load(&mut self, initial_weight: u64) -> crate::error::Result<()>;
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState>;
 }
 
 impl LaneUnderTest for StepModel {
-    fn load(&mut self, initial_weight: u64) -> std::result::Result<(), Mismatch> {
+    fn load(&mut self, initial_weight: u64) -> crate::error::Result<()> {
         StepModel::load(self, initial_weight);
         Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch> {
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState> {
         Ok(StepModel::step(self, inputs))
     }
 }
 
 impl LaneUnderTest for LaneDriver {
-    fn load(&mut self, initial_weight: u64) -> std::result::Result<(), Mismatch> {
-        LaneDriver::load(self, initial_weight).map(|_| ())
+    fn load(&mut self, initial_weight: u64) -> crate::error::Result<()> {
+        LaneDriver::load(self, initial_weight)
+            .map(|_| ())
+            .map_err(crate::error::Error::Mismatch)
     }
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch> {
-        LaneDriver::step(self, inputs)
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState> {
+        LaneDriver::step(self, inputs).map_err(crate::error::Error::Mismatch)
     }
 }
 
@@ -528,8 +530,8 @@ pub enum ReplayFailure {
         expected: i64,
         actual: i64,
     },
-    /// The RTL and the cycle model disagreed first.
-    Rtl { line: usize, mismatch: Mismatch },
+    /// The simulation failed first (the RTL and the cycle model disagreed).
+    Rtl { line: usize, error: String },
 }
 
 impl fmt::Display for ReplayFailure {
@@ -549,7 +551,7 @@ impl fmt::Display for ReplayFailure {
                     "line {line}: segment {segment} ({segment_name}) t={t}: {field} expected {expected}, actual {actual}"
                 )
             }
-            ReplayFailure::Rtl { line, mismatch } => write!(f, "line {line}: {mismatch}"),
+            ReplayFailure::Rtl { line, error } => write!(f, "line {line}: {error}"),
         }
     }
 }
@@ -562,9 +564,9 @@ pub fn replay(
     let mut checked = 0;
     for segment in &file.segments {
         lane.load(segment.initial_weight)
-            .map_err(|mismatch| ReplayFailure::Rtl {
+            .map_err(|e| ReplayFailure::Rtl {
                 line: segment.line,
-                mismatch,
+                error: e.to_string(),
             })?;
         for step in &segment.steps {
             let inputs = StepInputs {
@@ -573,9 +575,9 @@ pub fn replay(
                 reward: step.reward,
                 learn_en: true,
             };
-            let actual = lane.step(inputs).map_err(|mismatch| ReplayFailure::Rtl {
+            let actual = lane.step(inputs).map_err(|e| ReplayFailure::Rtl {
                 line: step.line,
-                mismatch,
+                error: e.to_string(),
             })?;
             let e = &step.expected;
             let fields = [
