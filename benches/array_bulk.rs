@@ -1,20 +1,26 @@
 //! Throughput of the factored array's bulk simulator (src/units/rstdp_array/bulk.rs)
 //! on a 4096x4096 array at the default lane parameters, against the physical
 //! limit: a plain in-place read-modify-write pass over the same state bytes
-//! (the bulk simulator's word per synapse, same count, same width). Prints
+//! (the bulk simulator's word per synapse, same count, same width), and
+//! against the Verilated array RTL (64x64, K = 4) per synapse-update. Prints
 //! the rates and their ratios and writes them to `out/bench.json` (no
-//! pass/fail: the goal, one thread at >= 70 % of the limit, is read here).
+//! pass/fail: the goals, one thread at >= 70 % of the limit and >= 100x the
+//! RTL, are read here).
 //! Each figure is the best of many short runs (a few time slices each, so that
 //! some run on a core of its own); other processes on the machine still lower
 //! them, the many-thread figures most.
-//! Run: `make bench`, `cargo bench`, or `cargo bench --bench array_bulk` alone.
+//! Run: `make bench`, `cargo bench`, or `cargo bench --bench array_bulk` alone
+//! (the RTL row needs verilator and g++; without them it is null).
 
 use std::hint::black_box;
 use std::ops::BitXor;
 use std::time::Instant;
 
+use hebb::design::Design;
 use hebb::rng::SplitMix64;
-use hebb::units::rstdp_array::{ArrayParams, BulkArray};
+use hebb::tools::verilator::{self, VerilatedSim};
+use hebb::units::rstdp_array::driver::ArrayClocks;
+use hebb::units::rstdp_array::{ArrayConfig, ArrayParams, BulkArray, RawArrayParams, RstdpArray};
 use hebb::units::rstdp_lane::LaneParams;
 
 const N_PRE: usize = 4096;
@@ -116,11 +122,104 @@ fn limit_for(bytes_per_synapse: usize, threads: usize) -> Box<dyn FnMut()> {
     }
 }
 
-/// Synapse-updates/s of the Verilated array RTL, per synapse-update, on an
-/// array small enough to simulate in seconds. The one place to add it once the
-/// array RTL exists (issue 9 item 1); until then the JSON fields are null.
+/// The array whose Verilated RTL is measured: the README's hardware example.
+const RTL_SHAPE: (usize, usize, usize) = (64, 64, 4);
+/// Timesteps per timed RTL run (about 1,000 clocks each).
+const RTL_TIMESTEPS: usize = 64;
+const RTL_RUNS: usize = 5;
+
+/// Synapse-updates/s of the Verilated array RTL alone (no cycle model, no
+/// comparison), `RTL_SHAPE` at the default lane: the clocks `ArrayClocks`
+/// spells for each timestep, an input set only when it changes, two
+/// evaluations per clock (clock low, clock high); best of `RTL_RUNS`.
+/// None, saying why, when the RTL cannot be built (no Verilator or g++).
 fn rtl_updates_per_s() -> Option<f64> {
-    None
+    let (n_pre, n_post, lanes) = RTL_SHAPE;
+    let config: ArrayConfig = RawArrayParams {
+        n_pre,
+        n_post,
+        lanes,
+        ..RawArrayParams::default()
+    }
+    .try_into()
+    .expect("in range");
+    let design = RstdpArray::new(config);
+    let built =
+        verilator::load(&design).and_then(|lib| Ok((VerilatedSim::new(lib)?, design.ports()?)));
+    let (mut sim, ports) = match built {
+        Ok(built) => built,
+        Err(e) => {
+            println!("Verilated array RTL     not measured: {e}");
+            return None;
+        }
+    };
+    let position = |name: &str| {
+        let found = ports.iter().position(|p| p.is_port() && p.name == name);
+        found.expect("the array has clk_i and rst_ni")
+    };
+    let (clk, rst) = (position("clk_i"), position("rst_ni"));
+    let inputs: Vec<usize> = (0..ports.len())
+        .filter(|&i| ports[i].is_input() && i != clk)
+        .collect();
+    let clocks = ArrayClocks::new(config, &ports);
+    let mut rng = SplitMix64(7);
+    let lane = config.lane();
+    // Every clock of STIMULUS timesteps, built before timing.
+    let stimulus: Vec<Vec<Vec<u64>>> = (0..STIMULUS)
+        .map(|_| {
+            let pre: Vec<bool> = (0..n_pre).map(|_| rng.chance(SPIKE_PERCENT)).collect();
+            let post: Vec<bool> = (0..n_post).map(|_| rng.chance(SPIKE_PERCENT)).collect();
+            let reward = rng.range(lane.min_reward(), lane.max_reward());
+            clocks.step(&pre, &post, reward, true)
+        })
+        .collect();
+    // Power up with rst_ni high (Verilator starts every signal at 0), then reset.
+    let mut previous = clocks.idle();
+    sim.set(rst, 1);
+    sim.eval();
+    for &i in &inputs {
+        sim.set(i, previous[i]);
+    }
+    let mut clock = |sim: &mut VerilatedSim, inputs_now: &[u64]| {
+        for &i in &inputs {
+            if inputs_now[i] != previous[i] {
+                sim.set(i, inputs_now[i]);
+            }
+        }
+        previous.copy_from_slice(inputs_now);
+        sim.set(clk, 0);
+        sim.eval();
+        sim.set(clk, 1);
+        sim.eval();
+    };
+    clock(&mut sim, &clocks.reset());
+    // The RTL really sweeps: busy from the clock after step_i to the last.
+    let busy = position("busy_o");
+    let mut values = vec![0; sim.signals().len()];
+    for (k, inputs_now) in stimulus[0].iter().enumerate() {
+        clock(&mut sim, inputs_now);
+        sim.get_all(&mut values);
+        let last = k + 1 == stimulus[0].len();
+        assert_eq!(
+            values[busy],
+            u64::from(!last),
+            "busy_o after clock {k} of a timestep"
+        );
+    }
+    let mut next = stimulus.iter().cycle();
+    let mut run = |sim: &mut VerilatedSim| {
+        for timestep in next.by_ref().take(RTL_TIMESTEPS) {
+            for inputs_now in timestep {
+                clock(sim, inputs_now);
+            }
+        }
+    };
+    run(&mut sim); // warm
+    let updates = n_pre * n_post * RTL_TIMESTEPS;
+    let best = (0..RTL_RUNS)
+        .map(|_| rate(updates, &mut || run(&mut sim)))
+        .fold(0.0, f64::max);
+    Some(best)
 }
 
 fn main() {
@@ -169,12 +268,12 @@ fn main() {
         "memory limit, {threads} threads {limit_all:>10.3e} words/s   (bulk on {threads} threads at {:.2} of it)",
         bulk_all / limit_all
     );
-    match rtl {
-        Some(rtl) => println!(
-            "Verilated array RTL     {rtl:>10.3e} synapse-updates/s   (bulk on 1 thread {:.0}x faster; goal >= 100x)",
+    if let Some(rtl) = rtl {
+        let (n_pre, n_post, lanes) = RTL_SHAPE;
+        println!(
+            "Verilated array RTL     {rtl:>10.3e} synapse-updates/s   ({n_pre}x{n_post}, K={lanes}; bulk on 1 thread {:.0}x faster; goal >= 100x)",
             bulk_1 / rtl
-        ),
-        None => println!("Verilated array RTL     not measured: no array RTL yet"),
+        );
     }
 
     let report = serde_json::json!({
@@ -190,6 +289,7 @@ fn main() {
         "memory_limit_updates_per_s": limit_1,
         "memory_limit_all_threads_updates_per_s": limit_all,
         "rtl_updates_per_s": rtl,
+        "rtl_array": format!("{}x{} K={}", RTL_SHAPE.0, RTL_SHAPE.1, RTL_SHAPE.2),
         "ratio_1_thread_to_limit": bulk_1 / limit_1,
         "ratio_all_threads_to_limit_all_threads": bulk_all / limit_all,
         "ratio_1_thread_to_rtl": rtl.map(|rtl| bulk_1 / rtl),
