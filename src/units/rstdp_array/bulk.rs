@@ -402,13 +402,14 @@ impl Pass<'_> {
             .zip(self.post_traces)
             .map(|(&s, &q)| if s { max_trace } else { 0 } - q as i32)
             .collect();
-        let kernel = row_kernel::<S, A, LEARN>();
+        let spiked_row = row_kernel::<S, A, LEARN, true>();
+        let silent_row = row_kernel::<S, A, LEARN, false>();
         let update = |(i, row): (usize, &mut [S])| {
             if self.pre[i] {
-                kernel(row, &pre_spiked, -1, &rule);
+                spiked_row(row, &pre_spiked, -1, &rule);
             } else if !self.skip_silent_rows {
                 let pre_trace = self.pre_traces[i] as i32;
-                kernel(row, &post_mask, pre_trace, &rule);
+                silent_row(row, &post_mask, pre_trace, &rule);
             }
         };
         let rows = words.chunks_exact_mut(self.n_post).enumerate();
@@ -455,27 +456,27 @@ type RowKernel<S, A> = fn(&mut [S], &[i32], i32, &Rule<A>);
 /// hebb builds for baseline x86-64 (SSE2: no 32-bit multiply, min or max in
 /// vector registers), so without this the loop stays mostly scalar; the AVX2
 /// copy runs 8 i32 lanes per instruction. Chosen once per pass, at run time.
-fn row_kernel<S: Word, A: Arith, const LEARN: bool>() -> RowKernel<S, A> {
+fn row_kernel<S: Word, A: Arith, const LEARN: bool, const PRE_SPIKED: bool>() -> RowKernel<S, A> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         return |row, column, row_term, rule| {
             // SAFETY: AVX2 is present, checked just above.
-            unsafe { update_row_avx2::<S, A, LEARN>(row, column, row_term, rule) }
+            unsafe { update_row_avx2::<S, A, LEARN, PRE_SPIKED>(row, column, row_term, rule) }
         };
     }
-    update_row_prefetching::<S, A, LEARN>
+    update_row_prefetching::<S, A, LEARN, PRE_SPIKED>
 }
 
 /// `update_row_prefetching` compiled with AVX2 (the same source, so the same results).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn update_row_avx2<S: Word, A: Arith, const LEARN: bool>(
+fn update_row_avx2<S: Word, A: Arith, const LEARN: bool, const PRE_SPIKED: bool>(
     row: &mut [S],
     column: &[i32],
     row_term: i32,
     rule: &Rule<A>,
 ) {
-    update_row_prefetching::<S, A, LEARN>(row, column, row_term, rule)
+    update_row_prefetching::<S, A, LEARN, PRE_SPIKED>(row, column, row_term, rule)
 }
 
 /// Bytes of synapse words between the pass and the words it asks the memory for.
@@ -491,7 +492,7 @@ const CACHE_LINE_BYTES: usize = 64;
 /// `PREFETCH_AHEAD_BYTES` further on (rows are contiguous, so past a row's end
 /// lies the next row).
 #[inline(always)]
-fn update_row_prefetching<S: Word, A: Arith, const LEARN: bool>(
+fn update_row_prefetching<S: Word, A: Arith, const LEARN: bool, const PRE_SPIKED: bool>(
     row: &mut [S],
     column: &[i32],
     row_term: i32,
@@ -500,7 +501,7 @@ fn update_row_prefetching<S: Word, A: Arith, const LEARN: bool>(
     let block = BLOCK_BYTES / std::mem::size_of::<S>();
     for (words, terms) in row.chunks_mut(block).zip(column.chunks(block)) {
         prefetch_ahead(words);
-        update_row::<S, A, LEARN>(words, terms, row_term, rule);
+        update_row::<S, A, LEARN, PRE_SPIKED>(words, terms, row_term, rule);
     }
 }
 
@@ -523,9 +524,10 @@ fn prefetch_ahead<S>(words: &[S]) {
     let _ = words;
 }
 
-/// One row: every synapse (i, j) of pre neuron i, with pairing term `column[j] & row_term`.
+/// One row: every synapse (i, j) of pre neuron i, with pairing term
+/// `column[j] & row_term`; `PRE_SPIKED` says whether pre neuron i spiked.
 #[inline(always)]
-fn update_row<S: Word, A: Arith, const LEARN: bool>(
+fn update_row<S: Word, A: Arith, const LEARN: bool, const PRE_SPIKED: bool>(
     row: &mut [S],
     column: &[i32],
     row_term: i32,
@@ -539,10 +541,16 @@ fn update_row<S: Word, A: Arith, const LEARN: bool>(
         let sign = eligibility >> 31;
         let towards_zero = (eligibility + (sign & rule.decay_bias)) >> rule.decay_shift;
         let decayed = eligibility - towards_zero;
-        // Steps 3 and 4: pairing terms, saturation.
-        let eligibility = (decayed + (column_term & row_term))
-            .max(rule.min_eligibility)
-            .min(rule.max_eligibility);
+        // Steps 3 and 4: pairing terms, saturation. A silent pre neuron's
+        // row only potentiates (its term is post_j ? p_i : 0 >= 0) and the
+        // decayed value is in range, so only the top bound can be crossed.
+        let sum = decayed + (column_term & row_term);
+        let sum = if PRE_SPIKED {
+            sum.max(rule.min_eligibility)
+        } else {
+            sum
+        };
+        let eligibility = sum.min(rule.max_eligibility);
         // Step 5.
         let weight = if LEARN {
             let product = A::from_i32(rule.reward) * A::from_i32(eligibility);
@@ -619,9 +627,15 @@ mod tests {
                 skip_silent_rows: false,
             };
             let rule = pass.rule::<A>();
-            let column: Vec<i32> = post_traces
+            // The columns `Pass::run` builds for such a row.
+            let max_trace = lane.max_trace() as i32;
+            let column: Vec<i32> = post
                 .iter()
-                .map(|&q| rng.range(-(q as i64), lane.max_trace() as i64) as i32)
+                .zip(&post_traces)
+                .map(|(&s, &q)| match pre_spiked {
+                    true => (if s { max_trace } else { 0 }) - q as i32,
+                    false => -(s as i32),
+                })
                 .collect();
             let row_term = if pre_spiked {
                 -1
@@ -633,8 +647,13 @@ mod tests {
                 .map(|_| S::truncate(rng.next_u64() as i64))
                 .collect();
             let (mut portable, mut dispatched) = (words.clone(), words);
-            update_row::<S, A, LEARN>(&mut portable, &column, row_term, &rule);
-            row_kernel::<S, A, LEARN>()(&mut dispatched, &column, row_term, &rule);
+            if pre_spiked {
+                update_row::<S, A, LEARN, true>(&mut portable, &column, row_term, &rule);
+                row_kernel::<S, A, LEARN, true>()(&mut dispatched, &column, row_term, &rule);
+            } else {
+                update_row::<S, A, LEARN, false>(&mut portable, &column, row_term, &rule);
+                row_kernel::<S, A, LEARN, false>()(&mut dispatched, &column, row_term, &rule);
+            }
             assert_eq!(portable, dispatched, "{lane:?}");
         }
     }
