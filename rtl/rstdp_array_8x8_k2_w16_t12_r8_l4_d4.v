@@ -115,11 +115,14 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
   reg [1:0] group_s1_q;
   reg [2:0] column_s1_q;
   reg [2:0] column_s2_q;
+  reg [2:0] column_s3_q;
   reg       last_column_s1_q; // pre traces are written
   reg       first_group_s1_q;
   reg       first_group_s2_q;
+  reg       first_group_s3_q;
   reg       last_group_s1_q;
   reg       last_group_s2_q;
+  reg       last_group_s3_q;
   reg       post_spike_s1_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
@@ -137,11 +140,14 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
       group_s1_q       <= 2'b00;
       column_s1_q      <= 3'b000;
       column_s2_q      <= 3'b000;
+      column_s3_q      <= 3'b000;
       last_column_s1_q <= 1'b0;
       first_group_s1_q <= 1'b0;
       first_group_s2_q <= 1'b0;
+      first_group_s3_q <= 1'b0;
       last_group_s1_q  <= 1'b0;
       last_group_s2_q  <= 1'b0;
+      last_group_s3_q  <= 1'b0;
       post_spike_s1_q  <= 1'b0;
     end else begin
       valid_s1_q       <= sweeping_q;
@@ -157,11 +163,14 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
       group_s1_q       <= group_q;
       column_s1_q      <= column_q;
       column_s2_q      <= column_s1_q;
+      column_s3_q      <= column_s2_q;
       last_column_s1_q <= column_last;
       first_group_s1_q <= group_q == 2'b00;
       first_group_s2_q <= first_group_s1_q;
+      first_group_s3_q <= first_group_s2_q;
       last_group_s1_q  <= group_last;
       last_group_s2_q  <= last_group_s1_q;
+      last_group_s3_q  <= last_group_s2_q;
       post_spike_s1_q  <= post_spikes_q[0];
     end
   end
@@ -293,18 +302,18 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
     .pre_trace_o           (lane1_pre_trace)
   );
 
-  // Input current: the lanes' s1 contributions summed (s1), accumulated over
-  // the column's groups (s2), saturated into current_o (s3).
+  // Input current: the lanes' s2 contributions summed (s2), accumulated over
+  // the column's groups (s3), saturated into current_o (s4).
   wire [18:0] group_current;
-  reg  [18:0] group_current_s2_q;
+  reg  [18:0] group_current_s3_q;
 
   assign group_current = {3'b000, lane0_contribution} + {3'b000, lane1_contribution};
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      group_current_s2_q <= 19'h0;
+      group_current_s3_q <= 19'h0;
     end else begin
-      group_current_s2_q <= group_current;
+      group_current_s3_q <= group_current;
     end
   end
 
@@ -315,8 +324,8 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
   reg  [2:0]  current_post_q;
   wire        column_done;
 
-  assign column_current = (first_group_s2_q ? 19'h0 : column_current_q) + group_current_s2_q;
-  assign column_done    = valid_s2_q & last_group_s2_q;
+  assign column_current = (first_group_s3_q ? 19'h0 : column_current_q) + group_current_s3_q;
+  assign column_done    = valid_s3_q & last_group_s3_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -327,8 +336,8 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
     end else begin
       current_q        <= column_done ? column_current : current_q;
       current_valid_q  <= column_done;
-      current_post_q   <= column_done ? column_s2_q : current_post_q;
-      column_current_q <= valid_s2_q ? column_current : column_current_q;
+      current_post_q   <= column_done ? column_s3_q : current_post_q;
+      column_current_q <= valid_s3_q ? column_current : column_current_q;
     end
   end
 

@@ -33,7 +33,7 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
   input  wire        clear_i,         // trace and eligibility writes write zero
   input  wire        host_write_i,    // write host_weight_i at read_address_i
   input  wire [15:0] host_weight_i,
-  output wire [15:0] contribution_o,  // s1: the weight if the pre neuron spiked, else 0
+  output wire [15:0] contribution_o,  // s2: the weight if the pre neuron spiked, else 0
   output wire [15:0] weight_o,        // read data: weight
   output wire [11:0] eligibility_o,   // read data: eligibility
   output wire [11:0] pre_trace_o      // read data: pre trace
@@ -119,6 +119,7 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
   wire [11:0] depression;
   wire [12:0] pairing;               // potentiation - depression, signed
   wire [11:0] eligibility_magnitude; // -e
+  reg  [15:0] contribution_s2_q;
   reg  [11:0] eligibility_decayed_s2_q;
   reg  [12:0] pairing_s2_q;
   reg  [15:0] weight_s2_q;
@@ -133,17 +134,18 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
                                : 12'h0;
   assign depression            = pre_spike_s1_q ? post_trace_i : 12'h0;
   assign pairing               = {1'b0, potentiation} - {1'b0, depression};
-  assign contribution_o        = pre_spike_s1_q ? weight_read_q : 16'h0;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       eligibility_decayed_s2_q <= 12'h0;
       pairing_s2_q             <= 13'h0;
       weight_s2_q              <= 16'h0;
+      contribution_s2_q        <= 16'h0;
     end else begin
       eligibility_decayed_s2_q <= eligibility_decayed;
       pairing_s2_q             <= pairing;
       weight_s2_q              <= weight_read_q;
+      contribution_s2_q        <= pre_spike_s1_q ? weight_read_q : 16'h0;
     end
   end
 
@@ -205,9 +207,10 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
     end
   end
 
-  assign weight_o      = weight_read_q;
-  assign eligibility_o = eligibility_read_q;
-  assign pre_trace_o   = pre_trace_read_q;
+  assign contribution_o = contribution_s2_q;
+  assign weight_o       = weight_read_q;
+  assign eligibility_o  = eligibility_read_q;
+  assign pre_trace_o    = pre_trace_read_q;
 
 endmodule
 

@@ -3,12 +3,46 @@
 use std::path::PathBuf;
 
 /// A parameter outside the range the model and the RTL support.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("parameter `{parameter}` = {value} is out of range: allowed {allowed}")]
 pub struct ParamError {
     pub parameter: &'static str,
-    pub value: i128,
+    pub value: ParamValue,
     pub allowed: String,
+}
+
+/// The offending value of a parameter: an integer, or a real number the
+/// generator converts into a fixed-point format.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamValue {
+    Int(i128),
+    Real(f64),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Real(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+macro_rules! int_param_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ParamValue {
+            fn from(v: $t) -> Self {
+                ParamValue::Int(v as i128)
+            }
+        }
+    )*};
+}
+int_param_value!(i32, i64, i128, u8, u32, u64, usize);
+
+impl From<f64> for ParamValue {
+    fn from(v: f64) -> Self {
+        ParamValue::Real(v)
+    }
 }
 
 impl ParamError {
@@ -24,7 +58,7 @@ impl ParamError {
         } else {
             Err(ParamError {
                 parameter,
-                value,
+                value: value.into(),
                 allowed: format!("{lo}..={hi}"),
             })
         }

@@ -150,7 +150,7 @@ fn generator_rejects_zero_seed_and_bad_dimensions() {
         },
     )
     .unwrap_err();
-    assert_eq!(wide.value, 256);
+    assert_eq!(wide.value, 256.into());
     assert!(Generator::new(8, Source::sobol(0)).is_err());
     assert!(Generator::new(8, Source::sobol(9)).is_err());
     let narrow = Generator::new(2, Source::sobol(1)).unwrap_err();

@@ -117,7 +117,7 @@ fn dot_product_decodes_to_the_exact_sum_within_the_stream_error() {
 #[test]
 fn bad_parameters_name_the_parameter_and_the_range() {
     let e = SngParams::new(33, Source::LFSR).unwrap_err();
-    assert_eq!((e.parameter, e.value), ("width", 33));
+    assert_eq!((e.parameter, e.value), ("width", 33.into()));
     assert!(e.to_string().contains("3..=32"), "{e}");
     let e = SynapseParams::new(8, Source::LFSR, 256).unwrap_err();
     assert_eq!(e.parameter, "reset_weight");
@@ -174,7 +174,7 @@ fn bad_parameters_name_the_parameter_and_the_range() {
     );
     // The out-of-range entry is named by its index in the message.
     let e = ok_select(3, 8, 10, &[1, 2, 256]).unwrap_err();
-    assert_eq!((e.parameter, e.value), ("reset_weights", 256));
+    assert_eq!((e.parameter, e.value), ("reset_weights", 256.into()));
     assert_eq!(
         e.to_string(),
         "parameter `reset_weights` = 256 is out of range: allowed 0..=255 (entry 2 of reset_weights)"
@@ -186,7 +186,7 @@ fn bad_parameters_name_the_parameter_and_the_range() {
 #[test]
 fn source_width_errors_name_the_callers_width_parameter() {
     let e = SynapseParams::new(2, Source::sobol(1), 0).unwrap_err();
-    assert_eq!((e.parameter, e.value), ("width", 2));
+    assert_eq!((e.parameter, e.value), ("width", 2.into()));
     assert_eq!(
         e.to_string(),
         "parameter `width` = 2 is out of range: allowed 3..=32"
@@ -194,7 +194,7 @@ fn source_width_errors_name_the_callers_width_parameter() {
     let e = Source::LFSR
         .validate("event_source", "rand_bits", 40)
         .unwrap_err();
-    assert_eq!((e.parameter, e.value), ("rand_bits", 40));
+    assert_eq!((e.parameter, e.value), ("rand_bits", 40.into()));
     let e = Source::sobol(2)
         .validate("stream_source", "weight_bits", 1)
         .unwrap_err();
@@ -209,7 +209,7 @@ fn source_width_errors_name_the_callers_width_parameter() {
     }
     .validate("event_source", "rand_bits", 3)
     .unwrap_err();
-    assert_eq!((e.parameter, e.value), ("event_source", 8));
+    assert_eq!((e.parameter, e.value), ("event_source", 8.into()));
     assert!(e.to_string().contains("allowed 1..=7"), "{e}");
 }
 

@@ -56,7 +56,7 @@ fn input_current_sums_the_weights_of_spiking_pre_neurons() {
 fn array_sizes_are_range_checked_and_state_is_factored() {
     let lane = hebb::units::rstdp_lane::LaneParams::default();
     let err = ArrayParams::new(lane, 0, 4).unwrap_err();
-    assert_eq!((err.parameter, err.value), ("n_pre", 0));
+    assert_eq!((err.parameter, err.value), ("n_pre", 0.into()));
     let p = ArrayParams::new(lane, 100, 10).unwrap();
     // (W + T) per synapse plus T per neuron, against W + 3T per unfactored synapse.
     assert_eq!(p.state_bits(), 1000 * (16 + 12) + 110 * 12);

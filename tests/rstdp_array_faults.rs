@@ -109,7 +109,7 @@ const FAULTS: &[(&str, Fault, Fault)] = &[
     (
         "the column current keeps the previous column's sum",
         |m| {
-            let (acc, group) = (net(m, "column_current_q"), net(m, "group_current_s2_q"));
+            let (acc, group) = (net(m, "column_current_q"), net(m, "group_current_s3_q"));
             reassign(m, "column_current", acc + group);
         },
         none,

@@ -83,7 +83,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let contribution_o = m.output(
         "contribution_o",
         w,
-        "s1: the weight if the pre neuron spiked, else 0",
+        "s2: the weight if the pre neuron spiked, else 0",
     );
     let weight_o = m.output("weight_o", w, "read data: weight");
     let eligibility_o = m.output("eligibility_o", t, "read data: eligibility");
@@ -203,7 +203,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     );
     m.assign(depression, mux(pre_spike_s1_q, post_trace_i, zero(t)));
     m.assign(pairing, potentiation.zext(t + 1) - depression.zext(t + 1));
-    m.assign(contribution_o, mux(pre_spike_s1_q, weight_read, zero(w)));
+    let contribution_s2_q = m.register("contribution_s2_q", w, zero(w), "");
     let eligibility_decayed_s2_q = m.register("eligibility_decayed_s2_q", t, zero(t), "");
     let pairing_s2_q = m.register("pairing_s2_q", t + 1, zero(t + 1), "");
     let weight_s2_q = m.register("weight_s2_q", w, zero(w), "");
@@ -212,6 +212,10 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
             (eligibility_decayed_s2_q, eligibility_decayed.into()),
             (pairing_s2_q, pairing.into()),
             (weight_s2_q, weight_read.into()),
+            (
+                contribution_s2_q,
+                mux(pre_spike_s1_q, weight_read, zero(w)),
+            ),
         ],
         None,
     );
@@ -299,6 +303,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     );
 
     m.section(&[]);
+    m.assign(contribution_o, contribution_s2_q);
     m.assign(weight_o, weight_read);
     m.assign(eligibility_o, eligibility_read);
     m.assign(pre_trace_o, pre_trace_read);
@@ -538,7 +543,7 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         .collect();
     let group_s1_q = group_q.map(|_| m.register("group_s1_q", ag, zero(ag), ""));
     let column_s: Vec<Net> = if n_post > 1 {
-        (1..=2)
+        (1..=3)
             .map(|s| m.register(&format!("column_s{s}_q"), bj, zero(bj), ""))
             .collect()
     } else {
@@ -548,10 +553,10 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         column_q.map(|_| m.register("last_column_s1_q", 1, zero(1), "pre traces are written"));
     let (first_group_s, last_group_s): (Vec<Net>, Vec<Net>) = if groups > 1 {
         (
-            (1..=2)
+            (1..=3)
                 .map(|s| m.register(&format!("first_group_s{s}_q"), 1, zero(1), ""))
                 .collect(),
-            (1..=2)
+            (1..=3)
                 .map(|s| m.register(&format!("last_group_s{s}_q"), 1, zero(1), ""))
                 .collect(),
         )
@@ -573,6 +578,7 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     if let Some(j) = column_q {
         bookkeeping.push((column_s[0], j.into()));
         bookkeeping.push((column_s[1], column_s[0].into()));
+        bookkeeping.push((column_s[2], column_s[1].into()));
     }
     if let Some(l1) = last_column_s1_q {
         bookkeeping.push((l1, column_last.into()));
@@ -580,8 +586,10 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     if let Some(g) = group_q {
         bookkeeping.push((first_group_s[0], g.eq(zero(ag))));
         bookkeeping.push((first_group_s[1], first_group_s[0].into()));
+        bookkeeping.push((first_group_s[2], first_group_s[1].into()));
         bookkeeping.push((last_group_s[0], group_last.into()));
         bookkeeping.push((last_group_s[1], last_group_s[0].into()));
+        bookkeeping.push((last_group_s[2], last_group_s[1].into()));
     }
     bookkeeping.push((post_spike_s1_q, post_spikes_q.bit(0)));
     m.clocked(bookkeeping, None);
@@ -768,35 +776,35 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     }
 
     m.section(&[
-        "Input current: the lanes' s1 contributions summed (s1), accumulated over",
-        "the column's groups (s2), saturated into current_o (s3).",
+        "Input current: the lanes' s2 contributions summed (s2), accumulated over",
+        "the column's groups (s3), saturated into current_o (s4).",
     ]);
     let group_current = m.wire("group_current", cx, "");
     m.assign(group_current, balanced_sum(contributions));
-    let group_current_s2_q = m.register("group_current_s2_q", cx, zero(cx), "");
-    m.clocked(vec![(group_current_s2_q, group_current.into())], None);
+    let group_current_s3_q = m.register("group_current_s3_q", cx, zero(cx), "");
+    m.clocked(vec![(group_current_s3_q, group_current.into())], None);
     let column_current = m.wire("column_current", cx, "");
-    let (last_group_s2, column_current_q) = match (first_group_s.get(1), last_group_s.get(1)) {
+    let (last_group_s3, column_current_q) = match (first_group_s.get(2), last_group_s.get(2)) {
         (Some(&first), Some(&last)) => {
             let acc = m.register("column_current_q", cx, zero(cx), "");
             m.assign(
                 column_current,
-                mux(first, zero(cx), acc) + group_current_s2_q,
+                mux(first, zero(cx), acc) + group_current_s3_q,
             );
             (Expr::from(last), Some(acc))
         }
         _ => {
-            m.assign(column_current, group_current_s2_q);
+            m.assign(column_current, group_current_s3_q);
             (lit(1, 1), None)
         }
     };
     let current_q = m.register("current_q", cb, zero(cb), "");
     let current_valid_q = m.register("current_valid_q", 1, zero(1), "");
     let current_post_q = column_s
-        .get(1)
+        .get(2)
         .map(|_| m.register("current_post_q", bj, zero(bj), ""));
     let column_done = m.wire("column_done", 1, "");
-    m.assign(column_done, valid_q[1] & last_group_s2);
+    m.assign(column_done, valid_q[2] & last_group_s3);
     let saturated: Expr = match max_current {
         Some(max) => mux(
             column_current.slice(cx - 1, cb).any(),
@@ -809,11 +817,11 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         (current_q, mux(column_done, saturated, current_q)),
         (current_valid_q, column_done.into()),
     ];
-    if let (Some(q), Some(&j2)) = (current_post_q, column_s.get(1)) {
-        current_regs.push((q, mux(column_done, j2, q)));
+    if let (Some(q), Some(&j3)) = (current_post_q, column_s.get(2)) {
+        current_regs.push((q, mux(column_done, j3, q)));
     }
     if let Some(acc) = column_current_q {
-        current_regs.push((acc, mux(valid_q[1], column_current, acc)));
+        current_regs.push((acc, mux(valid_q[2], column_current, acc)));
     }
     m.clocked(current_regs, None);
 
