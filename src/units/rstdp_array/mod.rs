@@ -5,6 +5,7 @@
 //! of its RTL, cycle model, net table and estimate); `driver.rs` drives it
 //! at the timestep level (clear, host reads and writes, steps).
 
+pub mod bulk;
 pub mod describe;
 pub mod driver;
 pub mod params;
@@ -17,6 +18,7 @@ use crate::design::Design;
 use crate::error::Result;
 use crate::hdl::Module;
 
+pub use bulk::BulkArray;
 pub use params::{ArrayConfig, RawArrayParams};
 pub use step::{ArrayParams, FactoredArray};
 
