@@ -127,6 +127,11 @@ enum Command {
         #[arg(long, allow_negative_numbers = true)]
         budget: Option<f64>,
     },
+    /// Demonstrations run on the step models, written as JSON and SVG.
+    Demo {
+        #[command(subcommand)]
+        demo: Demo,
+    },
     /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a design's RTL.
     Lint {
         #[command(flatten)]
@@ -349,6 +354,9 @@ fn execute(command: Command) -> Result<bool> {
         Command::Testbench { file, out, run } => {
             with_output_lock(&out, || testbench(&file, &out, run))
         }
+        Command::Demo {
+            demo: Demo::Homeostasis { seed, out },
+        } => with_output_lock(&out, || demo_homeostasis(seed, &out)),
         Command::ScAccuracy { out, budget } => {
             if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
                 return Err(Error::Other(format!(
@@ -401,6 +409,54 @@ fn execute(command: Command) -> Result<bool> {
 /// Runs `job` holding the lock on the output folder `out` (created if
 /// needed): a second hebb writing there fails at once. A folder this command
 /// created is removed again if the job fails before publishing anything.
+#[derive(Subcommand)]
+enum Demo {
+    /// Two LIF populations, one driven ten times too hard and one ten times
+    /// too weakly, reach their band of spikes per window and hold it:
+    /// homeostasis.json (count and mean threshold per window, windows to
+    /// band) and homeostasis.svg.
+    Homeostasis {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "out/homeostasis")]
+        out: PathBuf,
+    },
+}
+
+fn demo_homeostasis(seed: u64, out: &Path) -> Result<bool> {
+    let report = hebb::studies::homeostasis::run(seed)?;
+    let files = vec![
+        ("homeostasis.json".to_string(), report.json()?),
+        ("homeostasis.svg".to_string(), report.render_svg()?),
+    ];
+    for written in hebb::outputs::write_all(out, &files)? {
+        println!("wrote {}", written.display());
+    }
+    println!("{}", report.bounds);
+    let mut all_in_band = true;
+    for p in &report.populations {
+        match p.windows_to_band {
+            Some(w) => println!(
+                "{}: in its band [{}, {}] from window {w} of {} to the end (first window {} spikes, last {})",
+                p.name,
+                p.band[0],
+                p.band[1],
+                p.count_per_window.len(),
+                p.count_per_window[0],
+                p.count_per_window[p.count_per_window.len() - 1]
+            ),
+            None => {
+                all_in_band = false;
+                println!(
+                    "{}: ends outside its band [{}, {}]",
+                    p.name, p.band[0], p.band[1]
+                );
+            }
+        }
+    }
+    Ok(all_in_band)
+}
+
 fn with_output_lock<T>(out: &Path, job: impl FnOnce() -> Result<T>) -> Result<T> {
     let lock = hebb::outputs::lock_output_dir(out)?;
     let result = job();

@@ -1,3 +1,4 @@
 //! Studies: measurements hebb runs over its models (not units that generate RTL).
 
+pub mod homeostasis;
 pub mod sc_accuracy;
