@@ -237,7 +237,7 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown)
-            .contains("unknown unit `sc_nope`: allowed rstdp_lane, rstdp_lane_pair, sc_sng"),
+            .contains("unknown unit `sc_nope`: allowed rstdp_lane, rstdp_lane_pair, rstdp_array, lif_population, sc_sng"),
         "{}",
         text(&unknown)
     );
