@@ -95,6 +95,10 @@ enum Command {
         /// Also replay through the Verilated RTL (in lockstep with the cycle model).
         #[arg(long)]
         rtl: bool,
+        /// The lane's `pipeline` key for the RTL replay (0..=6): timesteps
+        /// back to back, each weight read `pipeline` clocks after its step.
+        #[arg(long, default_value_t = 0)]
+        pipeline: u32,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -336,7 +340,11 @@ fn execute(command: Command) -> Result<bool> {
                 Ok(true)
             })
         }
-        Command::CheckVectors { rtl, files } => check_vectors(&files, rtl),
+        Command::CheckVectors {
+            rtl,
+            pipeline,
+            files,
+        } => check_vectors(&files, rtl, pipeline),
         Command::VcdDiff { golden, dut } => {
             let report = trace::diff_files(&golden, &dut)?;
             println!("{report}");
@@ -490,9 +498,13 @@ fn run_main_job(args: RunArgs) -> Result<bool> {
 }
 
 /// One line per file; stops at the first mismatch (exit 1).
-fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
+fn check_vectors(files: &[PathBuf], rtl: bool, pipeline: u32) -> Result<bool> {
     for path in files {
         let file = VectorFile::read(path)?;
+        let params = file
+            .params
+            .with_pipeline(pipeline)
+            .map_err(|e| Error::Other(format!("--pipeline {pipeline}: {e}")))?;
         let head = format!("{}: {} ({})", path.display(), file.name, file.params.tag());
         let mut model = StepModel::from_reset(file.params);
         let steps = match replay(&file, &mut model) {
@@ -504,9 +516,14 @@ fn check_vectors(files: &[PathBuf], rtl: bool) -> Result<bool> {
         };
         let mut line = format!("{head}: step model OK ({steps} steps)");
         if rtl {
-            let mut lane = LaneDriver::new(file.params, true)?;
+            let mut lane = LaneDriver::new(params, true)?;
             match replay(&file, &mut lane) {
-                Ok(steps) => line += &format!(", RTL OK ({steps} steps, Verilated)"),
+                Ok(steps) if pipeline == 0 => {
+                    line += &format!(", RTL OK ({steps} steps, Verilated)")
+                }
+                Ok(steps) => {
+                    line += &format!(", RTL pipeline={pipeline} OK ({steps} steps, Verilated)")
+                }
                 Err(failure) => {
                     println!("{line}, RTL MISMATCH at {failure}");
                     return Ok(false);

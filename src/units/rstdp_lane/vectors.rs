@@ -417,6 +417,7 @@ fn header_params(header: &Header) -> std::result::Result<LaneParams, String> {
         learning_shift: c.learning_shift,
         trace_decay_shift: c.trace_decay_shift,
         reset_weight: 0,
+        pipeline: 0,
     })
     .map_err(|e| e.to_string())?;
     let d = &header.derived;
@@ -489,11 +490,17 @@ fn header_params(header: &Header) -> std::result::Result<LaneParams, String> {
     Ok(params)
 }
 
-/// Something that steps like a lane.
+/// Something that steps like a lane, at the timestep level.
 pub trait LaneUnderTest {
-    /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW).
+    /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW), after
+    /// every issued timestep's state was taken (`flush`).
     fn load(&mut self, initial_weight: u64) -> std::result::Result<(), Mismatch>;
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch>;
+    /// Issues one timestep; returns the state after the oldest issued
+    /// timestep whose state is now complete (a pipelined lane's weight comes
+    /// `pipeline` clocks after its traces), if any.
+    fn step(&mut self, inputs: StepInputs) -> std::result::Result<Option<LaneState>, Mismatch>;
+    /// The states of the timesteps still in flight, oldest first.
+    fn flush(&mut self) -> std::result::Result<Vec<LaneState>, Mismatch>;
 }
 
 impl LaneUnderTest for StepModel {
@@ -501,17 +508,31 @@ impl LaneUnderTest for StepModel {
         StepModel::load(self, initial_weight);
         Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch> {
-        Ok(StepModel::step(self, inputs))
+    fn step(&mut self, inputs: StepInputs) -> std::result::Result<Option<LaneState>, Mismatch> {
+        Ok(Some(StepModel::step(self, inputs)))
+    }
+    fn flush(&mut self) -> std::result::Result<Vec<LaneState>, Mismatch> {
+        Ok(Vec::new())
     }
 }
 
 impl LaneUnderTest for LaneDriver {
     fn load(&mut self, initial_weight: u64) -> std::result::Result<(), Mismatch> {
-        LaneDriver::load(self, initial_weight).map(|_| ())
+        let weight = self.params().saturate_weight(initial_weight);
+        let done = self.clock(&super::driver::LaneCycle {
+            load: true,
+            load_weight: weight,
+            ..super::driver::LaneCycle::IDLE
+        })?;
+        debug_assert!(done.is_none(), "load() after flush()");
+        Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> std::result::Result<LaneState, Mismatch> {
-        LaneDriver::step(self, inputs)
+    fn step(&mut self, inputs: StepInputs) -> std::result::Result<Option<LaneState>, Mismatch> {
+        let cycle = super::driver::LaneCycle::step(inputs, self.params());
+        self.clock(&cycle)
+    }
+    fn flush(&mut self) -> std::result::Result<Vec<LaneState>, Mismatch> {
+        LaneDriver::flush(self)
     }
 }
 
@@ -566,17 +587,10 @@ pub fn replay(
                 line: segment.line,
                 mismatch,
             })?;
-        for step in &segment.steps {
-            let inputs = StepInputs {
-                pre: step.pre,
-                post: step.post,
-                reward: step.reward,
-                learn_en: true,
-            };
-            let actual = lane.step(inputs).map_err(|mismatch| ReplayFailure::Rtl {
-                line: step.line,
-                mismatch,
-            })?;
+        // Steps issued whose state has not come out yet (a pipelined lane's
+        // weight lags), oldest first.
+        let mut issued = std::collections::VecDeque::new();
+        let mut check = |step: &VectorStep, actual: LaneState| {
             let e = &step.expected;
             let fields = [
                 ("weight", e.weight as i64, actual.weight as i64),
@@ -596,7 +610,32 @@ pub fn replay(
                 });
             }
             checked += 1;
+            Ok(())
+        };
+        for step in &segment.steps {
+            let inputs = StepInputs {
+                pre: step.pre,
+                post: step.post,
+                reward: step.reward,
+                learn_en: true,
+            };
+            issued.push_back(step);
+            let done = lane.step(inputs).map_err(|mismatch| ReplayFailure::Rtl {
+                line: step.line,
+                mismatch,
+            })?;
+            if let Some(actual) = done {
+                check(issued.pop_front().expect("issued"), actual)?;
+            }
         }
+        let last_line = segment.steps.last().map_or(segment.line, |s| s.line);
+        for actual in lane.flush().map_err(|mismatch| ReplayFailure::Rtl {
+            line: last_line,
+            mismatch,
+        })? {
+            check(issued.pop_front().expect("issued"), actual)?;
+        }
+        assert!(issued.is_empty(), "every issued step comes out of flush()");
     }
     Ok(checked)
 }
