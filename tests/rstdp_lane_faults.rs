@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use hebb::design::Design;
 use hebb::error::Result;
-use hebb::hdl::{Expr, Module, lit, mux};
+use hebb::hdl::{Expr, Module, concat, lit, mux};
 use hebb::units::rstdp_lane::driver::{LaneCycle, LaneDriver};
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
 use hebb::units::rstdp_lane::{LaneParams, RstdpLane, StepInputs, StepModel, stimulus};
@@ -65,22 +65,15 @@ const FAULTS: &[(&str, Fault)] = &[
             ),
         );
     }),
-    ("EMIN negated in T signed bits", |m, p| {
-        let d = p.trace_decay_shift();
-        let (e, magnitude) = (net(m, "eligibility_q"), net(m, "eligibility_magnitude"));
-        reassign(
-            m,
-            "eligibility_decayed",
-            mux(e.msb(), e - Expr::from(magnitude).sra(d), e - (e >> d)),
-        );
+    ("negative eligibility decays by a floor shift", |m, _| {
+        // e - (e >>> D) for every e: the carry that turns the floor into the
+        // magnitude's decay for e < 0 is always 1.
+        reassign(m, "decay_carry", lit(1, 1));
     }),
-    ("negative eligibility decays by a floor shift", |m, p| {
+    ("decay shifts zeros into a negative eligibility", |m, p| {
+        let (t, d) = (p.trace_bits(), p.trace_decay_shift());
         let e = net(m, "eligibility_q");
-        reassign(
-            m,
-            "eligibility_decayed",
-            e - Expr::from(e).sra(p.trace_decay_shift()),
-        );
+        reassign(m, "decay_term", !concat([lit(d + 2, 0), e.slice(t - 1, d)]));
     }),
     ("missing weight saturation", |m, p| {
         let (w, s) = (p.weight_bits(), p.weight_sum_bits());
@@ -148,8 +141,20 @@ const FAULTS: &[(&str, Fault)] = &[
         );
     }),
     ("coincident spikes use the old pre trace", |m, p| {
-        let (post, pre_q) = (net(m, "post_i"), net(m, "pre_trace_q"));
-        reassign(m, "potentiation", mux(post, pre_q, lit(p.trace_bits(), 0)));
+        // potentiation p instead of MAX_TRACE: p - q = p + ~q + 1.
+        let w = p.trace_bits() + 2;
+        let (pre, post) = (net(m, "pre_i"), net(m, "post_i"));
+        let (pre_q, post_q) = (net(m, "pre_trace_q"), net(m, "post_trace_q"));
+        reassign(
+            m,
+            "pairing_term",
+            mux(
+                post,
+                mux(pre, pre_q.zext(w) + !post_q.zext(w), pre_q.zext(w)),
+                mux(pre, !post_q.zext(w), lit(w, 0)),
+            ),
+        );
+        reassign(m, "pairing_carry", pre.into());
     }),
     ("positive eligibility overflow by one bit wraps", |m, p| {
         let t = p.trace_bits();

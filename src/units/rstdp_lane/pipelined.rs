@@ -144,110 +144,12 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
     let eligibility_q = m.register("eligibility_q", t, zero(t), "");
 
     // ---- Traces and eligibility: one-cycle loops. ----
-    m.section(&["1.-2. Decay and new traces: v - (v >> D), or MAX_TRACE on a spike."]);
-    let pre_trace_next = m.wire("pre_trace_next", t, "");
-    let post_trace_next = m.wire("post_trace_next", t, "");
-    if p.decays() {
-        m.assign(
-            pre_trace_next,
-            mux(pre_i, max_trace, pre_trace_q - (pre_trace_q >> d)),
-        );
-        m.assign(
-            post_trace_next,
-            mux(post_i, max_trace, post_trace_q - (post_trace_q >> d)),
-        );
-    } else {
-        m.note(&if d == 0 {
-            "D = 0: docs/spec.md makes D = 0 the identity.".to_string()
-        } else {
-            format!("D = {d}: D >= T shifts every value to zero.")
-        });
-        m.assign(pre_trace_next, mux(pre_i, max_trace, pre_trace_q));
-        m.assign(post_trace_next, mux(post_i, max_trace, post_trace_q));
-    }
-
-    let sum_bits = t + 2;
-    m.section(&[
-        "3.-4. Eligibility: decay, pairing and saturation in one carry chain. The",
-        "      pairing terms potentiation - depression are pairing_term + pairing_carry:",
-        "      post and pre: MAX_TRACE - q = ~q; post: p; pre: -q = ~q + 1; neither: 0.",
-    ]);
-    let pairing_term = m.wire("pairing_term", sum_bits, "");
-    let pairing_carry = m.wire("pairing_carry", 1, "");
-    let eligibility_sum = m.wire("eligibility_sum", sum_bits, "");
-    let eligibility_next = m.wire("eligibility_next", t, "");
-    m.assign(
-        pairing_term,
-        mux(
-            post_i,
-            mux(
-                pre_i,
-                (!post_trace_q).zext(sum_bits),
-                pre_trace_q.zext(sum_bits),
-            ),
-            mux(pre_i, !post_trace_q.zext(sum_bits), zero(sum_bits)),
-        ),
-    );
-    m.assign(pairing_carry, pre_i & !post_i);
-    if p.decays() {
-        // e - (e >>> D) is e's decay for e >= 0. For e < 0 the rule decays the
-        // magnitude, e + (|e| >> D), and |e| >> D = -(e >>> D) - 1 exactly when
-        // e's low D bits are not all zero: the difference is one carry.
-        let decay_term = m.wire(
-            "decay_term",
-            sum_bits,
-            "~(e >>> D): e - (e >>> D) = e + decay_term + 1",
-        );
-        let decay_carry = m.wire("decay_carry", 1, "0 when e < 0 and e mod 2^D != 0");
-        let partial_sum = m.wire("partial_sum", sum_bits, "");
-        let carry_majority = m.wire("carry_majority", sum_bits - 1, "");
-        let partial_carry = m.wire("partial_carry", sum_bits, "");
-        m.assign(
-            decay_term,
-            !concat([
-                eligibility_q.msb().repeat(d + 2),
-                eligibility_q.slice(t - 1, d),
-            ]),
-        );
-        m.assign(
-            decay_carry,
-            !(eligibility_q.msb() & eligibility_q.slice(d - 1, 0).any()),
-        );
-        m.explain("A carry-save layer adds e, decay_term and pairing_term without a carry chain.");
-        m.assign(
-            partial_sum,
-            eligibility_q.sext(sum_bits) ^ decay_term ^ pairing_term,
-        );
-        let (decay_low, pairing_low) = (decay_term.slice(t, 0), pairing_term.slice(t, 0));
-        m.assign(
-            carry_majority,
-            (eligibility_q.sext(t + 1) & decay_low.clone())
-                | (eligibility_q.sext(t + 1) & pairing_low.clone())
-                | (decay_low & pairing_low),
-        );
-        m.assign(
-            partial_carry,
-            concat([carry_majority.into(), decay_carry.into()]),
-        );
-        m.assign(
-            eligibility_sum,
-            partial_sum + partial_carry + pairing_carry.zext(sum_bits),
-        );
-    } else {
-        m.assign(
-            eligibility_sum,
-            eligibility_q.sext(sum_bits) + pairing_term + pairing_carry.zext(sum_bits),
-        );
-    }
-    m.explain("The sum fits T signed bits exactly when its top three bits agree.");
-    let top = eligibility_sum.slice(t + 1, t - 1);
-    m.assign(
-        eligibility_next,
-        mux(
-            top.clone().eq(lit(3, 0b000)) | top.eq(lit(3, 0b111)),
-            eligibility_sum.slice(t - 1, 0),
-            mux(eligibility_sum.bit(t + 1), min_eligibility, max_eligibility),
-        ),
+    let (pre_trace_next, post_trace_next, eligibility_next) = super::describe::next_state(
+        &mut m,
+        p,
+        [pre_i, post_i],
+        [pre_trace_q, post_trace_q, eligibility_q],
+        [max_trace, min_eligibility, max_eligibility],
     );
 
     m.section(&["Trace and eligibility register inputs: defaults first; load wins over step."]);
@@ -588,44 +490,17 @@ fn emit_level(
                 // only their carry (or borrow) into the bits kept counts.
                 let from = node.shift.max(split);
                 let high_bits = node.top - from;
-                let left_bit = |k: u32| -> Expr {
-                    // Bit k (absolute) of the left child, sign-extended.
-                    ln.bit(k.min(left.top - 1) - lbase)
-                };
-                let left_high = if from < left.top {
-                    let n = if from == lbase {
-                        ln
-                    } else {
-                        let n = m.wire(&format!("{}_high", left.name()), left.top - from, "");
-                        m.assign(n, ln.slice(ln.width() - 1, from - lbase));
-                        n
-                    };
-                    n.sext(high_bits)
-                } else {
-                    left_bit(from).repeat(high_bits)
-                };
-                let right_high = if from == rbase {
-                    rn
-                } else {
-                    let n = m.wire(&format!("{}_high", right.name()), right.top - from, "");
-                    m.assign(n, rn.slice(rn.width() - 1, from - rbase));
-                    n
-                };
+                let (left_bits, right_bits) = (
+                    |lo, hi| extended(ln, left.shift, left.top, lo, hi),
+                    |lo, hi| extended(rn, right.shift, right.top, lo, hi),
+                );
                 let mut high = if subtract {
-                    left_high - right_high.sext(high_bits)
+                    left_bits(from, node.top) - right_bits(from, node.top)
                 } else {
-                    left_high + right_high.sext(high_bits)
+                    left_bits(from, node.top) + right_bits(from, node.top)
                 };
                 if from > split {
-                    let left_low = if from <= left.top {
-                        ln.slice(from - 1 - lbase, split - lbase)
-                    } else {
-                        concat([
-                            left_bit(from).repeat(from - left.top),
-                            ln.slice(left.top - 1 - lbase, split - lbase),
-                        ])
-                    };
-                    let right_low = rn.slice(from - 1 - rbase, split - rbase);
+                    let (left_low, right_low) = (left_bits(split, from), right_bits(split, from));
                     let carry = if subtract {
                         left_low.lt(right_low)
                     } else {
@@ -657,5 +532,21 @@ fn emit_level(
                 nodes[i].net = Some((sum, node.shift));
             }
         }
+    }
+}
+
+/// Bits `[lo, hi)` (absolute positions) of a node whose net holds bits
+/// `[base, top)`: sign-extended above `top`.
+fn extended(net: Net, base: u32, top: u32, lo: u32, hi: u32) -> Expr {
+    let sign = || net.bit(top - 1 - base);
+    if lo >= top {
+        sign().repeat(hi - lo)
+    } else if hi <= top {
+        net.slice(hi - 1 - base, lo - base)
+    } else {
+        concat([
+            sign().repeat(hi - top),
+            net.slice(top - 1 - base, lo - base),
+        ])
     }
 }
