@@ -48,37 +48,31 @@ module rstdp_lane_w8_t10_r8_l2_d3_rw128 (
   assign pre_trace_next  = pre_i ? MAX_TRACE : pre_trace_q - (pre_trace_q >> 3);
   assign post_trace_next = post_i ? MAX_TRACE : post_trace_q - (post_trace_q >> 3);
 
-  // 3.-4. Eligibility: decay, pairing and saturation in one carry chain. The
+  // 3.-4. Eligibility: decay, then pairing in T + 2 bits, then saturation. The
   //       pairing terms potentiation - depression are pairing_term + pairing_carry:
   //       post and pre: MAX_TRACE - q = ~q; post: p; pre: -q = ~q + 1; neither: 0.
   wire [11:0] pairing_term;
   wire        pairing_carry;
   wire [11:0] eligibility_sum;
   wire [9:0]  eligibility_next;
-  wire [11:0] decay_term;  // ~(e >>> D): e - (e >>> D) = e + decay_term + 1
+  wire [9:0]  decay_term;  // ~(e >>> D): e - (e >>> D) = e + decay_term + 1
   wire        decay_carry; // 0 when e < 0 and e mod 2^D != 0
-  wire [11:0] partial_sum;
-  wire [10:0] carry_majority;
-  wire [11:0] partial_carry;
+  wire [9:0]  eligibility_decayed;
 
-  assign pairing_term     = post_i ? (pre_i ? {2'b00, ~post_trace_q} : {2'b00, pre_trace_q})
-                          : pre_i ? ~{2'b00, post_trace_q}
-                          : 12'h0;
-  assign pairing_carry    = pre_i & ~post_i;
-  assign decay_term       = ~{{5{eligibility_q[9]}}, eligibility_q[9:3]};
-  assign decay_carry      = ~(eligibility_q[9] & |eligibility_q[2:0]);
-  // A carry-save layer adds e, decay_term and pairing_term without a carry chain.
-  assign partial_sum      = { {2{eligibility_q[9]}}, eligibility_q } ^ decay_term ^ pairing_term;
-  assign carry_majority   = ({eligibility_q[9], eligibility_q} & decay_term[10:0])
-                          | ({eligibility_q[9], eligibility_q} & pairing_term[10:0])
-                          | (decay_term[10:0] & pairing_term[10:0]);
-  assign partial_carry    = {carry_majority, decay_carry};
-  assign eligibility_sum  = partial_sum + partial_carry + {11'h0, pairing_carry};
+  assign pairing_term        = post_i ? (pre_i ? {2'b00, ~post_trace_q} : {2'b00, pre_trace_q})
+                             : pre_i ? ~{2'b00, post_trace_q}
+                             : 12'h0;
+  assign pairing_carry       = pre_i & ~post_i;
+  assign decay_term          = ~{{3{eligibility_q[9]}}, eligibility_q[9:3]};
+  assign decay_carry         = ~(eligibility_q[9] & |eligibility_q[2:0]);
+  assign eligibility_decayed = eligibility_q + decay_term + {9'h0, decay_carry};
+  assign eligibility_sum     = { {2{eligibility_decayed[9]}}, eligibility_decayed }
+                             + pairing_term + {11'h0, pairing_carry};
   // The sum fits T signed bits exactly when its top three bits agree.
-  assign eligibility_next = ((eligibility_sum[11:9] == 3'b000) | (eligibility_sum[11:9] == 3'b111))
-                          ? eligibility_sum[9:0]
-                          : eligibility_sum[11] ? MIN_ELIGIBILITY
-                          : MAX_ELIGIBILITY;
+  assign eligibility_next    = ((eligibility_sum[11:9] == 3'b000) | (eligibility_sum[11:9] == 3'b111))
+                             ? eligibility_sum[9:0]
+                             : eligibility_sum[11] ? MIN_ELIGIBILITY
+                             : MAX_ELIGIBILITY;
 
   // 5. Weight: dw = (r * e') >>> L in R + T = 18 bits (exact), then a
   //    saturating add in 19 bits.

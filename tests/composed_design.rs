@@ -69,9 +69,9 @@ impl Design for RtlFault {
             .into_iter()
             .map(|mut f| {
                 if f.module == lane_b {
-                    let site = "assign pairing_carry    = pre_i & ~post_i;";
+                    let site = "assign pairing_carry       = pre_i & ~post_i;";
                     assert_eq!(f.text.matches(site).count(), 1, "{}", f.text);
-                    f.text = f.text.replace(site, "assign pairing_carry    = pre_i;");
+                    f.text = f.text.replace(site, "assign pairing_carry       = pre_i;");
                 }
                 f
             })

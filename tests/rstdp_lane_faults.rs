@@ -72,8 +72,9 @@ const FAULTS: &[(&str, Fault)] = &[
     }),
     ("decay shifts zeros into a negative eligibility", |m, p| {
         let (t, d) = (p.trace_bits(), p.trace_decay_shift());
-        let e = net(m, "eligibility_q");
-        reassign(m, "decay_term", !concat([lit(d + 2, 0), e.slice(t - 1, d)]));
+        let (e, term) = (net(m, "eligibility_q"), net(m, "decay_term"));
+        let zeros = lit(term.width() - (t - d), 0);
+        reassign(m, "decay_term", !concat([zeros, e.slice(t - 1, d)]));
     }),
     ("missing weight saturation", |m, p| {
         let (w, s) = (p.weight_bits(), p.weight_sum_bits());

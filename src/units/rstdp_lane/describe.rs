@@ -73,6 +73,7 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
         [pre_i, post_i],
         [pre_trace_q, post_trace_q, eligibility_q],
         [max_trace, min_eligibility, max_eligibility],
+        false,
     );
 
     m.section(&[
@@ -168,12 +169,18 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
 /// `[MAX_TRACE, MIN_ELIGIBILITY, MAX_ELIGIBILITY]`; returns
 /// `(pre_trace_next, post_trace_next, eligibility_next)`. Shared by the
 /// single-cycle and the pipelined lane: both keep these one-cycle loops.
+/// With `carry_save` (the pipelined lane, where this loop sets the clock)
+/// decay and pairing meet in a carry-save layer before one carry chain;
+/// without it (the single-cycle lane, whose clock the product sets) decay
+/// and sum are two chains, fewer LUTs on xc7 and fewer operations for the
+/// cycle model.
 pub(super) fn next_state(
     m: &mut ModuleBuilder,
     p: &LaneParams,
     [pre_i, post_i]: [Net; 2],
     [pre_trace_q, post_trace_q, eligibility_q]: [Net; 3],
     [max_trace, min_eligibility, max_eligibility]: [Net; 3],
+    carry_save: bool,
 ) -> (Net, Net, Net) {
     let (t, d) = (p.trace_bits(), p.trace_decay_shift());
     m.section(&["1.-2. Decay and new traces: v - (v >> D), or MAX_TRACE on a spike."]);
@@ -200,7 +207,11 @@ pub(super) fn next_state(
 
     let sum_bits = t + 2;
     m.section(&[
-        "3.-4. Eligibility: decay, pairing and saturation in one carry chain. The",
+        if carry_save {
+            "3.-4. Eligibility: decay, pairing and saturation in one carry chain. The"
+        } else {
+            "3.-4. Eligibility: decay, then pairing in T + 2 bits, then saturation. The"
+        },
         "      pairing terms potentiation - depression are pairing_term + pairing_carry:",
         "      post and pre: MAX_TRACE - q = ~q; post: p; pre: -q = ~q + 1; neither: 0.",
     ]);
@@ -225,19 +236,17 @@ pub(super) fn next_state(
         // e - (e >>> D) is e's decay for e >= 0. For e < 0 the rule decays the
         // magnitude, e + (|e| >> D), and |e| >> D = -(e >>> D) - 1 exactly when
         // e's low D bits are not all zero: the difference is one carry.
+        let term_bits = if carry_save { sum_bits } else { t };
         let decay_term = m.wire(
             "decay_term",
-            sum_bits,
+            term_bits,
             "~(e >>> D): e - (e >>> D) = e + decay_term + 1",
         );
         let decay_carry = m.wire("decay_carry", 1, "0 when e < 0 and e mod 2^D != 0");
-        let partial_sum = m.wire("partial_sum", sum_bits, "");
-        let carry_majority = m.wire("carry_majority", sum_bits - 1, "");
-        let partial_carry = m.wire("partial_carry", sum_bits, "");
         m.assign(
             decay_term,
             !concat([
-                eligibility_q.msb().repeat(d + 2),
+                eligibility_q.msb().repeat(term_bits - (t - d)),
                 eligibility_q.slice(t - 1, d),
             ]),
         );
@@ -245,26 +254,44 @@ pub(super) fn next_state(
             decay_carry,
             !(eligibility_q.msb() & eligibility_q.slice(d - 1, 0).any()),
         );
-        m.explain("A carry-save layer adds e, decay_term and pairing_term without a carry chain.");
-        m.assign(
-            partial_sum,
-            eligibility_q.sext(sum_bits) ^ decay_term ^ pairing_term,
-        );
-        let (decay_low, pairing_low) = (decay_term.slice(t, 0), pairing_term.slice(t, 0));
-        m.assign(
-            carry_majority,
-            (eligibility_q.sext(t + 1) & decay_low.clone())
-                | (eligibility_q.sext(t + 1) & pairing_low.clone())
-                | (decay_low & pairing_low),
-        );
-        m.assign(
-            partial_carry,
-            concat([carry_majority.into(), decay_carry.into()]),
-        );
-        m.assign(
-            eligibility_sum,
-            partial_sum + partial_carry + pairing_carry.zext(sum_bits),
-        );
+        if carry_save {
+            let partial_sum = m.wire("partial_sum", sum_bits, "");
+            let carry_majority = m.wire("carry_majority", sum_bits - 1, "");
+            let partial_carry = m.wire("partial_carry", sum_bits, "");
+            m.explain(
+                "A carry-save layer adds e, decay_term and pairing_term without a carry chain.",
+            );
+            m.assign(
+                partial_sum,
+                eligibility_q.sext(sum_bits) ^ decay_term ^ pairing_term,
+            );
+            let (decay_low, pairing_low) = (decay_term.slice(t, 0), pairing_term.slice(t, 0));
+            m.assign(
+                carry_majority,
+                (eligibility_q.sext(t + 1) & decay_low.clone())
+                    | (eligibility_q.sext(t + 1) & pairing_low.clone())
+                    | (decay_low & pairing_low),
+            );
+            m.assign(
+                partial_carry,
+                concat([carry_majority.into(), decay_carry.into()]),
+            );
+            m.assign(
+                eligibility_sum,
+                partial_sum + partial_carry + pairing_carry.zext(sum_bits),
+            );
+        } else {
+            // Decay keeps |e| from growing, so the decayed value fits T bits.
+            let eligibility_decayed = m.wire("eligibility_decayed", t, "");
+            m.assign(
+                eligibility_decayed,
+                eligibility_q + decay_term + decay_carry.zext(t),
+            );
+            m.assign(
+                eligibility_sum,
+                eligibility_decayed.sext(sum_bits) + pairing_term + pairing_carry.zext(sum_bits),
+            );
+        }
     } else {
         m.assign(
             eligibility_sum,

@@ -150,6 +150,7 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
         [pre_i, post_i],
         [pre_trace_q, post_trace_q, eligibility_q],
         [max_trace, min_eligibility, max_eligibility],
+        true,
     );
 
     m.section(&["Trace and eligibility register inputs: defaults first; load wins over step."]);
