@@ -41,39 +41,38 @@ module rstdp_lane_w16_t12_r8_l4_d4 (
   reg [11:0] post_trace_q;
   reg [11:0] eligibility_q;
 
-  // 1. Decay: v - (v >> D); a negative eligibility e decays as e + (|e| >> D),
-  //    which is -(m - (m >> D)) with m = -e. m = 2^(T-1) fits T unsigned bits.
-  wire [11:0] pre_trace_decayed;
-  wire [11:0] post_trace_decayed;
-  wire [11:0] eligibility_magnitude;
-  wire [11:0] eligibility_decayed;
-
-  assign pre_trace_decayed     = pre_trace_q - (pre_trace_q >> 4);
-  assign post_trace_decayed    = post_trace_q - (post_trace_q >> 4);
-  assign eligibility_magnitude = ~eligibility_q + 12'h1;
-  assign eligibility_decayed   = eligibility_q[11] ? eligibility_q + (eligibility_magnitude >> 4)
-                               : eligibility_q - (eligibility_q >> 4);
-
-  // 2.-4. New traces; pairing terms from the traces before this step; the
-  //       eligibility sum needs T + 2 bits before it saturates to T.
-  wire [11:0] potentiation;
-  wire [11:0] depression;
-  wire [13:0] eligibility_sum;
+  // 1.-2. Decay and new traces: v - (v >> D), or MAX_TRACE on a spike.
   wire [11:0] pre_trace_next;
   wire [11:0] post_trace_next;
-  wire [11:0] eligibility_next;
 
-  assign pre_trace_next   = pre_i ? MAX_TRACE : pre_trace_decayed;
-  assign post_trace_next  = post_i ? MAX_TRACE : post_trace_decayed;
-  assign potentiation     = post_i ? (pre_i ? MAX_TRACE : pre_trace_q) : 12'h0;
-  assign depression       = pre_i ? post_trace_q : 12'h0;
-  assign eligibility_sum  = { {2{eligibility_decayed[11]}}, eligibility_decayed }
-                          + {2'b00, potentiation} - {2'b00, depression};
+  assign pre_trace_next  = pre_i ? MAX_TRACE : pre_trace_q - (pre_trace_q >> 4);
+  assign post_trace_next = post_i ? MAX_TRACE : post_trace_q - (post_trace_q >> 4);
+
+  // 3.-4. Eligibility: decay, then pairing in T + 2 bits, then saturation. The
+  //       pairing terms potentiation - depression are pairing_term + pairing_carry:
+  //       post and pre: MAX_TRACE - q = ~q; post: p; pre: -q = ~q + 1; neither: 0.
+  wire [13:0] pairing_term;
+  wire        pairing_carry;
+  wire [13:0] eligibility_sum;
+  wire [11:0] eligibility_next;
+  wire [11:0] decay_term;  // ~(e >>> D): e - (e >>> D) = e + decay_term + 1
+  wire        decay_carry; // 0 when e < 0 and e mod 2^D != 0
+  wire [11:0] eligibility_decayed;
+
+  assign pairing_term        = post_i ? (pre_i ? {2'b00, ~post_trace_q} : {2'b00, pre_trace_q})
+                             : pre_i ? ~{2'b00, post_trace_q}
+                             : 14'h0;
+  assign pairing_carry       = pre_i & ~post_i;
+  assign decay_term          = ~{{4{eligibility_q[11]}}, eligibility_q[11:4]};
+  assign decay_carry         = ~(eligibility_q[11] & |eligibility_q[3:0]);
+  assign eligibility_decayed = eligibility_q + decay_term + {11'h0, decay_carry};
+  assign eligibility_sum     = { {2{eligibility_decayed[11]}}, eligibility_decayed }
+                             + pairing_term + {13'h0, pairing_carry};
   // The sum fits T signed bits exactly when its top three bits agree.
-  assign eligibility_next = ((eligibility_sum[13:11] == 3'b000) | (eligibility_sum[13:11] == 3'b111))
-                          ? eligibility_sum[11:0]
-                          : eligibility_sum[13] ? MIN_ELIGIBILITY
-                          : MAX_ELIGIBILITY;
+  assign eligibility_next    = ((eligibility_sum[13:11] == 3'b000) | (eligibility_sum[13:11] == 3'b111))
+                             ? eligibility_sum[11:0]
+                             : eligibility_sum[13] ? MIN_ELIGIBILITY
+                             : MAX_ELIGIBILITY;
 
   // 5. Weight: dw = (r * e') >>> L in R + T = 20 bits (exact), then a
   //    saturating add in 21 bits.

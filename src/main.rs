@@ -99,6 +99,10 @@ enum Command {
         /// of the file's parameters).
         #[arg(long, default_value = "rstdp_lane")]
         unit: String,
+        /// The lane's `pipeline` key for the RTL replay (0..=6): timesteps
+        /// back to back, each weight read `pipeline` clocks after its step.
+        #[arg(long, default_value_t = 0)]
+        pipeline: u32,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -345,7 +349,12 @@ fn execute(command: Command) -> Result<bool> {
                 Ok(true)
             })
         }
-        Command::CheckVectors { rtl, unit, files } => check_vectors(&files, &unit, rtl),
+        Command::CheckVectors {
+            rtl,
+            unit,
+            pipeline,
+            files,
+        } => check_vectors(&files, &unit, rtl, pipeline),
         Command::VcdDiff { golden, dut } => {
             let report = trace::diff_files(&golden, &dut)?;
             println!("{report}");
@@ -550,21 +559,30 @@ fn run_main_job(args: RunArgs) -> Result<bool> {
 }
 
 /// One line per file; stops at the first mismatch (exit 1).
-fn check_vectors(files: &[PathBuf], unit: &str, rtl: bool) -> Result<bool> {
+fn check_vectors(files: &[PathBuf], unit: &str, rtl: bool, pipeline: u32) -> Result<bool> {
     use hebb::units::rstdp_array::driver::ArrayDriver;
     use hebb::units::rstdp_array::vectors::{ArrayModelLane, single_synapse};
     use hebb::units::rstdp_lane::vectors::LaneUnderTest;
     let through_array = match unit {
         "rstdp_lane" => false,
-        "rstdp_array" => true,
+        "rstdp_array" if pipeline == 0 => true,
+        "rstdp_array" => {
+            return Err(Error::Other(
+                "--pipeline applies to rstdp_lane: the array has a pipeline of its own".into(),
+            ));
+        }
         other => {
-            return Err(hebb::error::Error::Other(format!(
+            return Err(Error::Other(format!(
                 "--unit {other}: the reference vectors replay through rstdp_lane or rstdp_array"
             )));
         }
     };
     for path in files {
         let file = VectorFile::read(path)?;
+        let params = file
+            .params
+            .with_pipeline(pipeline)
+            .map_err(|e| Error::Other(format!("--pipeline {pipeline}: {e}")))?;
         let head = format!("{}: {} ({})", path.display(), file.name, file.params.tag());
         let mut model: Box<dyn LaneUnderTest> = if through_array {
             Box::new(ArrayModelLane::new(&file.params)?)
@@ -583,10 +601,15 @@ fn check_vectors(files: &[PathBuf], unit: &str, rtl: bool) -> Result<bool> {
             let mut dut: Box<dyn LaneUnderTest> = if through_array {
                 Box::new(ArrayDriver::new(single_synapse(&file.params)?, true)?)
             } else {
-                Box::new(LaneDriver::new(file.params, true)?)
+                Box::new(LaneDriver::new(params, true)?)
             };
             match replay(&file, dut.as_mut()) {
-                Ok(steps) => line += &format!(", RTL OK ({steps} steps, Verilated)"),
+                Ok(steps) if pipeline == 0 => {
+                    line += &format!(", RTL OK ({steps} steps, Verilated)")
+                }
+                Ok(steps) => {
+                    line += &format!(", RTL pipeline={pipeline} OK ({steps} steps, Verilated)")
+                }
                 Err(failure) => {
                     println!("{line}, RTL MISMATCH at {failure}");
                     return Ok(false);

@@ -69,11 +69,9 @@ impl Design for RtlFault {
             .into_iter()
             .map(|mut f| {
                 if f.module == lane_b {
-                    let site = "assign depression       = pre_i ? post_trace_q : 10'h0;";
+                    let site = "assign pairing_carry       = pre_i & ~post_i;";
                     assert_eq!(f.text.matches(site).count(), 1, "{}", f.text);
-                    f.text = f
-                        .text
-                        .replace(site, "assign depression       = post_trace_q;");
+                    f.text = f.text.replace(site, "assign pairing_carry       = pre_i;");
                 }
                 f
             })
@@ -91,7 +89,7 @@ fn a_mismatch_names_the_instance_and_the_net() {
         .iter()
         .find_map(|inputs| sim.clock(inputs).err())
         .expect("the planted fault shows");
-    assert_eq!(mismatch.signal, "lane_b.depression", "{mismatch}");
+    assert_eq!(mismatch.signal, "lane_b.pairing_carry", "{mismatch}");
     assert_eq!(mismatch.instance(), "lane_b");
     assert!(
         mismatch.to_string().contains("in instance `lane_b`"),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use hebb::design::Design;
 use hebb::error::Result;
-use hebb::hdl::{Expr, Module, lit, mux};
+use hebb::hdl::{Expr, Module, concat, lit, mux};
 use hebb::units::rstdp_lane::driver::{LaneCycle, LaneDriver};
 use hebb::units::rstdp_lane::vectors::{VectorFile, replay};
 use hebb::units::rstdp_lane::{LaneParams, RstdpLane, StepInputs, StepModel, stimulus};
@@ -65,22 +65,16 @@ const FAULTS: &[(&str, Fault)] = &[
             ),
         );
     }),
-    ("EMIN negated in T signed bits", |m, p| {
-        let d = p.trace_decay_shift();
-        let (e, magnitude) = (net(m, "eligibility_q"), net(m, "eligibility_magnitude"));
-        reassign(
-            m,
-            "eligibility_decayed",
-            mux(e.msb(), e - Expr::from(magnitude).sra(d), e - (e >> d)),
-        );
+    ("negative eligibility decays by a floor shift", |m, _| {
+        // e - (e >>> D) for every e: the carry that turns the floor into the
+        // magnitude's decay for e < 0 is always 1.
+        reassign(m, "decay_carry", lit(1, 1));
     }),
-    ("negative eligibility decays by a floor shift", |m, p| {
-        let e = net(m, "eligibility_q");
-        reassign(
-            m,
-            "eligibility_decayed",
-            e - Expr::from(e).sra(p.trace_decay_shift()),
-        );
+    ("decay shifts zeros into a negative eligibility", |m, p| {
+        let (t, d) = (p.trace_bits(), p.trace_decay_shift());
+        let (e, term) = (net(m, "eligibility_q"), net(m, "decay_term"));
+        let zeros = lit(term.width() - (t - d), 0);
+        reassign(m, "decay_term", !concat([zeros, e.slice(t - 1, d)]));
     }),
     ("missing weight saturation", |m, p| {
         let (w, s) = (p.weight_bits(), p.weight_sum_bits());
@@ -148,8 +142,20 @@ const FAULTS: &[(&str, Fault)] = &[
         );
     }),
     ("coincident spikes use the old pre trace", |m, p| {
-        let (post, pre_q) = (net(m, "post_i"), net(m, "pre_trace_q"));
-        reassign(m, "potentiation", mux(post, pre_q, lit(p.trace_bits(), 0)));
+        // potentiation p instead of MAX_TRACE: p - q = p + ~q + 1.
+        let w = p.trace_bits() + 2;
+        let (pre, post) = (net(m, "pre_i"), net(m, "post_i"));
+        let (pre_q, post_q) = (net(m, "pre_trace_q"), net(m, "post_trace_q"));
+        reassign(
+            m,
+            "pairing_term",
+            mux(
+                post,
+                mux(pre, pre_q.zext(w) + !post_q.zext(w), pre_q.zext(w)),
+                mux(pre, !post_q.zext(w), lit(w, 0)),
+            ),
+        );
+        reassign(m, "pairing_carry", pre.into());
     }),
     ("positive eligibility overflow by one bit wraps", |m, p| {
         let t = p.trace_bits();
@@ -286,5 +292,129 @@ fn every_fault_in_the_description_is_caught_by_an_independent_check() {
     assert!(
         missed.is_empty(),
         "faults no independent check caught: {missed:?}"
+    );
+}
+
+/// Faults planted in the pipelined lane's description, at the default
+/// parameters (reset weight 0x1234) with `pipeline` = 2 and 4.
+const PIPELINE_FAULTS: &[(&str, Fault)] = &[
+    (
+        "a load reaches the weight without waiting for the stages",
+        |m, _| {
+            let load_weight = net(m, "load_weight_i");
+            // weight_d's assignments: default, load, update. The load's is the second.
+            let mut seen = 0;
+            m.rewrite(|site, value| {
+                if site == "weight_d" {
+                    seen += 1;
+                    if seen == 2 {
+                        *value = load_weight.into();
+                    }
+                }
+            });
+        },
+    ),
+    (
+        "the weight update skips the last stage's learn flag",
+        |m, p| {
+            let early = net(m, &format!("s{}_learn_q", p.pipeline() - 1));
+            let last = format!("s{}_learn_q", p.pipeline());
+            assert!(m.substitute(&last, &early.into(), Some("if")));
+        },
+    ),
+    ("the sign row is negated as ~e", |m, p| {
+        let r = p.reward_bits();
+        let (reward, e) = (net(m, "s1_reward_q"), net(m, "eligibility_q"));
+        reassign(
+            m,
+            &format!("row_{}", r - 1),
+            mux(reward.bit(r - 1), !e, lit(p.trace_bits(), 0)),
+        );
+    }),
+    ("the carry from the product bits below L is lost", |m, _| {
+        reassign(m, "sum_0_3_carry", lit(1, 0));
+    }),
+    (
+        "the product reads the next timestep's eligibility",
+        |m, _| {
+            let next = net(m, "eligibility_next");
+            assert!(m.substitute("eligibility_q", &next.into(), Some("row_3")));
+        },
+    ),
+    ("reset leaves a load in flight", |m, p| {
+        let id = m.find(&format!("s{}_load_q", p.pipeline())).unwrap();
+        m.nets[id as usize].value = 1;
+    }),
+];
+
+/// The pipelined lane against the step model at the documented latency:
+/// weight_o after clock i is the step model's weight after clock i - N
+/// (the reset weight within N clocks after a reset), the rest at once.
+fn pipelined_step_model_disagrees(design: &dyn Design, p: LaneParams) -> Option<String> {
+    let latency = p.pipeline() as usize;
+    let mut lane = LaneDriver::for_design(design, p, false).expect("builds");
+    let mut model = StepModel::from_reset(p);
+    let (mut history, mut last_reset) = (Vec::new(), 0);
+    for (i, cycle) in stimulus::builtin(&p, 4000, 11).iter().enumerate() {
+        let actual = lane.apply(cycle).expect("model only");
+        expected_after(&mut model, p, cycle);
+        history.push(model.state());
+        if !cycle.rst_n {
+            last_reset = i;
+        }
+        let mut expected = model.state();
+        expected.weight = if i - last_reset < latency {
+            p.reset_weight()
+        } else {
+            history[i - latency].weight
+        };
+        if actual != expected {
+            return Some(format!("clock {i}: {actual:?} vs step model {expected:?}"));
+        }
+    }
+    None
+}
+
+#[test]
+fn every_fault_in_the_pipeline_is_caught_by_the_step_model() {
+    let sets: Vec<LaneParams> = [2, 4]
+        .into_iter()
+        .map(|n| {
+            LaneParams::default()
+                .with_reset_weight(0x1234)
+                .unwrap()
+                .with_pipeline(n)
+                .unwrap()
+        })
+        .collect();
+    for &p in &sets {
+        let clean = RstdpLane::new(p);
+        assert_eq!(
+            pipelined_step_model_disagrees(&clean, p),
+            None,
+            "the unaltered lane"
+        );
+    }
+    let mut missed = Vec::new();
+    for (name, edit) in PIPELINE_FAULTS {
+        for &p in &sets {
+            let faulty = FaultyLane {
+                lane: RstdpLane::new(p),
+                edit: *edit,
+            };
+            assert!(
+                faulty.module().unwrap() != faulty.lane.module().unwrap(),
+                "{name}: the edit changed nothing"
+            );
+            let found = pipelined_step_model_disagrees(&faulty, p);
+            println!("{name} (pipeline {}): {found:?}", p.pipeline());
+            if found.is_none() {
+                missed.push((*name, p.pipeline()));
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "faults the step model missed: {missed:?}"
     );
 }

@@ -54,6 +54,34 @@ fn rtl_reproduces_every_vector_line() {
     }
 }
 
+/// A pipelined lane replays every file with timesteps back to back (one per
+/// clock); its weight comes `pipeline` clocks after its traces.
+#[test]
+fn pipelined_cycle_models_reproduce_every_vector_line() {
+    for file in vector_files() {
+        for pipeline in 1..=6 {
+            let params = file.params.with_pipeline(pipeline).unwrap();
+            let mut lane = LaneDriver::new(params, false).unwrap();
+            let checked = replay(&file, &mut lane)
+                .unwrap_or_else(|f| panic!("{} pipeline {pipeline}: {f}", file.path.display()));
+            assert_eq!(checked, file.step_count());
+        }
+    }
+}
+
+#[test]
+fn pipelined_rtl_reproduces_every_vector_line() {
+    for file in vector_files() {
+        for pipeline in [2, 3] {
+            let params = file.params.with_pipeline(pipeline).unwrap();
+            let mut lane = LaneDriver::new(params, true).unwrap();
+            let checked = replay(&file, &mut lane)
+                .unwrap_or_else(|f| panic!("{} pipeline {pipeline}: {f}", file.path.display()));
+            assert_eq!(checked, file.step_count());
+        }
+    }
+}
+
 /// The first `n` lines of the default vector file.
 fn head(n: usize) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 use hebb::units::rstdp_lane::LaneParams;
 use hebb::units::rstdp_lane::driver::LaneCycle;
 use hebb::units::rstdp_lane::params::{
-    LEARNING_SHIFT, REWARD_BITS, TRACE_BITS, TRACE_DECAY_SHIFT, WEIGHT_BITS,
+    LEARNING_SHIFT, PIPELINE, REWARD_BITS, TRACE_BITS, TRACE_DECAY_SHIFT, WEIGHT_BITS,
 };
 use proptest::prelude::*;
 
@@ -109,8 +109,13 @@ pub fn lane_cycles(p: LaneParams, max_len: usize) -> impl Strategy<Value = Vec<L
     })
 }
 
-/// Parameters with a stimulus for them.
+/// Parameters with a stimulus for them; the weight path single-cycle or
+/// pipelined (`pipeline` 1..=6: every cut position of the product's tree).
 pub fn lane_case(max_len: usize) -> impl Strategy<Value = (LaneParams, Vec<LaneCycle>)> {
-    lane_params().prop_flat_map(move |p| (Just(p), lane_cycles(p, max_len)))
+    let pipeline =
+        prop_oneof![2 => Just(PIPELINE.0), 1 => Just(PIPELINE.1), 3 => PIPELINE.0..=PIPELINE.1];
+    (lane_params(), pipeline)
+        .prop_map(|(p, n)| p.with_pipeline(n).expect("in range"))
+        .prop_flat_map(move |p| (Just(p), lane_cycles(p, max_len)))
 }
 pub mod cut;

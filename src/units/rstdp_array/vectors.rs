@@ -46,19 +46,22 @@ impl LaneUnderTest for ArrayModelLane {
         self.array = FactoredArray::new(self.params, |_, _| initial_weight);
         Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> Result<LaneState> {
+    fn step(&mut self, inputs: StepInputs) -> Result<Option<LaneState>> {
         self.array.step(
             &[inputs.pre],
             &[inputs.post],
             inputs.reward,
             inputs.learn_en,
         );
-        Ok(LaneState {
+        Ok(Some(LaneState {
             weight: self.array.weight(0, 0),
             pre_trace: self.array.pre_trace(0),
             post_trace: self.array.post_trace(0),
             eligibility: self.array.eligibility(0, 0),
-        })
+        }))
+    }
+    fn flush(&mut self) -> Result<Vec<LaneState>> {
+        Ok(Vec::new())
     }
 }
 
@@ -67,7 +70,8 @@ impl LaneUnderTest for ArrayDriver {
         self.clear()?;
         self.load_weights(|_, _| initial_weight)
     }
-    fn step(&mut self, inputs: StepInputs) -> Result<LaneState> {
+    /// The array reports each timestep's state once the timestep is done.
+    fn step(&mut self, inputs: StepInputs) -> Result<Option<LaneState>> {
         ArrayDriver::step(
             self,
             &[inputs.pre],
@@ -76,11 +80,14 @@ impl LaneUnderTest for ArrayDriver {
             inputs.learn_en,
         )?;
         let seen = self.read(0, 0)?;
-        Ok(LaneState {
+        Ok(Some(LaneState {
             weight: seen.weight,
             pre_trace: seen.pre_trace,
             post_trace: seen.post_trace,
             eligibility: seen.eligibility,
-        })
+        }))
+    }
+    fn flush(&mut self) -> Result<Vec<LaneState>> {
+        Ok(Vec::new())
     }
 }

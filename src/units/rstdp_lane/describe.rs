@@ -4,7 +4,7 @@
 //! same rule independently and the tests hold the two equal.
 
 use crate::design::mask;
-use crate::hdl::{Expr, Module, ModuleBuilder, Statement, lit, mux, zero};
+use crate::hdl::{Expr, Module, ModuleBuilder, Net, Statement, concat, lit, mux, zero};
 
 use super::params::LaneParams;
 
@@ -67,70 +67,13 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
     let post_trace_q = m.register("post_trace_q", t, zero(t), "");
     let eligibility_q = m.register("eligibility_q", t, zero(t), "");
 
-    m.section(&[
-        "1. Decay: v - (v >> D); a negative eligibility e decays as e + (|e| >> D),",
-        "   which is -(m - (m >> D)) with m = -e. m = 2^(T-1) fits T unsigned bits.",
-    ]);
-    let pre_trace_decayed = m.wire("pre_trace_decayed", t, "");
-    let post_trace_decayed = m.wire("post_trace_decayed", t, "");
-    let eligibility_decayed = if p.decays() {
-        let eligibility_magnitude = m.wire("eligibility_magnitude", t, "");
-        let eligibility_decayed = m.wire("eligibility_decayed", t, "");
-        m.assign(pre_trace_decayed, pre_trace_q - (pre_trace_q >> d));
-        m.assign(post_trace_decayed, post_trace_q - (post_trace_q >> d));
-        m.assign(eligibility_magnitude, !eligibility_q + lit(t, 1));
-        m.assign(
-            eligibility_decayed,
-            mux(
-                eligibility_q.msb(),
-                eligibility_q + (eligibility_magnitude >> d),
-                eligibility_q - (eligibility_q >> d),
-            ),
-        );
-        eligibility_decayed
-    } else {
-        let eligibility_decayed = m.wire("eligibility_decayed", t, "");
-        m.note(&if d == 0 {
-            "D = 0: docs/spec.md makes D = 0 the identity.".to_string()
-        } else {
-            format!("D = {d}: D >= T shifts every value to zero.")
-        });
-        m.assign(pre_trace_decayed, pre_trace_q);
-        m.assign(post_trace_decayed, post_trace_q);
-        m.assign(eligibility_decayed, eligibility_q);
-        eligibility_decayed
-    };
-
-    m.section(&[
-        "2.-4. New traces; pairing terms from the traces before this step; the",
-        "      eligibility sum needs T + 2 bits before it saturates to T.",
-    ]);
-    let potentiation = m.wire("potentiation", t, "");
-    let depression = m.wire("depression", t, "");
-    let eligibility_sum = m.wire("eligibility_sum", t + 2, "");
-    let pre_trace_next = m.wire("pre_trace_next", t, "");
-    let post_trace_next = m.wire("post_trace_next", t, "");
-    let eligibility_next = m.wire("eligibility_next", t, "");
-    m.assign(pre_trace_next, mux(pre_i, max_trace, pre_trace_decayed));
-    m.assign(post_trace_next, mux(post_i, max_trace, post_trace_decayed));
-    m.assign(
-        potentiation,
-        mux(post_i, mux(pre_i, max_trace, pre_trace_q), zero(t)),
-    );
-    m.assign(depression, mux(pre_i, post_trace_q, zero(t)));
-    m.assign(
-        eligibility_sum,
-        eligibility_decayed.sext(t + 2) + potentiation.zext(t + 2) - depression.zext(t + 2),
-    );
-    m.explain("The sum fits T signed bits exactly when its top three bits agree.");
-    let top = eligibility_sum.slice(t + 1, t - 1);
-    m.assign(
-        eligibility_next,
-        mux(
-            top.clone().eq(lit(3, 0b000)) | top.eq(lit(3, 0b111)),
-            eligibility_sum.slice(t - 1, 0),
-            mux(eligibility_sum.bit(t + 1), min_eligibility, max_eligibility),
-        ),
+    let (pre_trace_next, post_trace_next, eligibility_next) = next_state(
+        &mut m,
+        p,
+        [pre_i, post_i],
+        [pre_trace_q, post_trace_q, eligibility_q],
+        [max_trace, min_eligibility, max_eligibility],
+        false,
     );
 
     m.section(&[
@@ -218,4 +161,153 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
     m.assign(post_trace_o, post_trace_q);
     m.assign(eligibility_o, eligibility_q);
     m.finish()
+}
+
+/// Steps 1-4 (docs/spec.md section 1): the traces and eligibility after a
+/// timestep, from the spikes `[pre_i, post_i]`, the state registers
+/// `[pre_trace_q, post_trace_q, eligibility_q]` and the constants
+/// `[MAX_TRACE, MIN_ELIGIBILITY, MAX_ELIGIBILITY]`; returns
+/// `(pre_trace_next, post_trace_next, eligibility_next)`. Shared by the
+/// single-cycle and the pipelined lane: both keep these one-cycle loops.
+/// With `carry_save` (the pipelined lane, where this loop sets the clock)
+/// decay and pairing meet in a carry-save layer before one carry chain;
+/// without it (the single-cycle lane, whose clock the product sets) decay
+/// and sum are two chains, fewer LUTs on xc7 and fewer operations for the
+/// cycle model.
+pub(super) fn next_state(
+    m: &mut ModuleBuilder,
+    p: &LaneParams,
+    [pre_i, post_i]: [Net; 2],
+    [pre_trace_q, post_trace_q, eligibility_q]: [Net; 3],
+    [max_trace, min_eligibility, max_eligibility]: [Net; 3],
+    carry_save: bool,
+) -> (Net, Net, Net) {
+    let (t, d) = (p.trace_bits(), p.trace_decay_shift());
+    m.section(&["1.-2. Decay and new traces: v - (v >> D), or MAX_TRACE on a spike."]);
+    let pre_trace_next = m.wire("pre_trace_next", t, "");
+    let post_trace_next = m.wire("post_trace_next", t, "");
+    if p.decays() {
+        m.assign(
+            pre_trace_next,
+            mux(pre_i, max_trace, pre_trace_q - (pre_trace_q >> d)),
+        );
+        m.assign(
+            post_trace_next,
+            mux(post_i, max_trace, post_trace_q - (post_trace_q >> d)),
+        );
+    } else {
+        m.note(&if d == 0 {
+            "D = 0: docs/spec.md makes D = 0 the identity.".to_string()
+        } else {
+            format!("D = {d}: D >= T shifts every value to zero.")
+        });
+        m.assign(pre_trace_next, mux(pre_i, max_trace, pre_trace_q));
+        m.assign(post_trace_next, mux(post_i, max_trace, post_trace_q));
+    }
+
+    let sum_bits = t + 2;
+    m.section(&[
+        if carry_save {
+            "3.-4. Eligibility: decay, pairing and saturation in one carry chain. The"
+        } else {
+            "3.-4. Eligibility: decay, then pairing in T + 2 bits, then saturation. The"
+        },
+        "      pairing terms potentiation - depression are pairing_term + pairing_carry:",
+        "      post and pre: MAX_TRACE - q = ~q; post: p; pre: -q = ~q + 1; neither: 0.",
+    ]);
+    let pairing_term = m.wire("pairing_term", sum_bits, "");
+    let pairing_carry = m.wire("pairing_carry", 1, "");
+    let eligibility_sum = m.wire("eligibility_sum", sum_bits, "");
+    let eligibility_next = m.wire("eligibility_next", t, "");
+    m.assign(
+        pairing_term,
+        mux(
+            post_i,
+            mux(
+                pre_i,
+                (!post_trace_q).zext(sum_bits),
+                pre_trace_q.zext(sum_bits),
+            ),
+            mux(pre_i, !post_trace_q.zext(sum_bits), zero(sum_bits)),
+        ),
+    );
+    m.assign(pairing_carry, pre_i & !post_i);
+    if p.decays() {
+        // e - (e >>> D) is e's decay for e >= 0. For e < 0 the rule decays the
+        // magnitude, e + (|e| >> D), and |e| >> D = -(e >>> D) - 1 exactly when
+        // e's low D bits are not all zero: the difference is one carry.
+        let term_bits = if carry_save { sum_bits } else { t };
+        let decay_term = m.wire(
+            "decay_term",
+            term_bits,
+            "~(e >>> D): e - (e >>> D) = e + decay_term + 1",
+        );
+        let decay_carry = m.wire("decay_carry", 1, "0 when e < 0 and e mod 2^D != 0");
+        m.assign(
+            decay_term,
+            !concat([
+                eligibility_q.msb().repeat(term_bits - (t - d)),
+                eligibility_q.slice(t - 1, d),
+            ]),
+        );
+        m.assign(
+            decay_carry,
+            !(eligibility_q.msb() & eligibility_q.slice(d - 1, 0).any()),
+        );
+        if carry_save {
+            let partial_sum = m.wire("partial_sum", sum_bits, "");
+            let carry_majority = m.wire("carry_majority", sum_bits - 1, "");
+            let partial_carry = m.wire("partial_carry", sum_bits, "");
+            m.explain(
+                "A carry-save layer adds e, decay_term and pairing_term without a carry chain.",
+            );
+            m.assign(
+                partial_sum,
+                eligibility_q.sext(sum_bits) ^ decay_term ^ pairing_term,
+            );
+            let (decay_low, pairing_low) = (decay_term.slice(t, 0), pairing_term.slice(t, 0));
+            m.assign(
+                carry_majority,
+                (eligibility_q.sext(t + 1) & decay_low.clone())
+                    | (eligibility_q.sext(t + 1) & pairing_low.clone())
+                    | (decay_low & pairing_low),
+            );
+            m.assign(
+                partial_carry,
+                concat([carry_majority.into(), decay_carry.into()]),
+            );
+            m.assign(
+                eligibility_sum,
+                partial_sum + partial_carry + pairing_carry.zext(sum_bits),
+            );
+        } else {
+            // Decay keeps |e| from growing, so the decayed value fits T bits.
+            let eligibility_decayed = m.wire("eligibility_decayed", t, "");
+            m.assign(
+                eligibility_decayed,
+                eligibility_q + decay_term + decay_carry.zext(t),
+            );
+            m.assign(
+                eligibility_sum,
+                eligibility_decayed.sext(sum_bits) + pairing_term + pairing_carry.zext(sum_bits),
+            );
+        }
+    } else {
+        m.assign(
+            eligibility_sum,
+            eligibility_q.sext(sum_bits) + pairing_term + pairing_carry.zext(sum_bits),
+        );
+    }
+    m.explain("The sum fits T signed bits exactly when its top three bits agree.");
+    let top = eligibility_sum.slice(t + 1, t - 1);
+    m.assign(
+        eligibility_next,
+        mux(
+            top.clone().eq(lit(3, 0b000)) | top.eq(lit(3, 0b111)),
+            eligibility_sum.slice(t - 1, 0),
+            mux(eligibility_sum.bit(t + 1), min_eligibility, max_eligibility),
+        ),
+    );
+
+    (pre_trace_next, post_trace_next, eligibility_next)
 }

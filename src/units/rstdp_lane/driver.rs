@@ -1,6 +1,8 @@
 //! Drives a lane, as a cycle model alone or in lockstep with its Verilated
 //! RTL, through timestep-level operations (reset, load, step).
 
+use std::collections::VecDeque;
+
 use crate::cosim::{Lockstep, Mismatch};
 use crate::design::Design;
 use crate::error::Result;
@@ -92,6 +94,10 @@ const ELIGIBILITY_O: usize = 12;
 pub struct LaneDriver {
     params: LaneParams,
     sim: Lockstep,
+    /// Per clock of the last `pipeline` (+ 1) clocks: the state a timestep
+    /// clock left in traces and eligibility, whose weight is still in the
+    /// lane's weight pipeline (None for a clock without a timestep).
+    in_flight: VecDeque<Option<LaneState>>,
 }
 
 impl LaneDriver {
@@ -120,9 +126,13 @@ impl LaneDriver {
                 design.top_module()
             )));
         }
-        let mut driver = LaneDriver { params, sim };
+        let mut driver = LaneDriver {
+            params,
+            sim,
+            in_flight: VecDeque::new(),
+        };
         driver
-            .apply(&LaneCycle {
+            .clock(&LaneCycle {
                 rst_n: false,
                 ..LaneCycle::IDLE
             })
@@ -142,10 +152,47 @@ impl LaneDriver {
         self.sim
     }
 
-    /// One clock with these inputs.
+    /// One clock with these inputs; the output ports after it (with
+    /// `pipeline` = N, weight_o shows the weight of N clocks ago).
     pub fn apply(&mut self, cycle: &LaneCycle) -> std::result::Result<LaneState, Mismatch> {
         self.sim.clock(&cycle.port_values())?;
         Ok(self.state())
+    }
+
+    /// Clocks between a timestep's clock and the clock after which weight_o
+    /// shows its weight (the `pipeline` key; traces and eligibility show at once).
+    pub fn latency(&self) -> usize {
+        self.params.pipeline() as usize
+    }
+
+    /// One clock, at the timestep level: the whole state after the timestep
+    /// `latency()` clocks ago, when that clock stepped (its traces and
+    /// eligibility from then, its weight from now). A reset drops the
+    /// timesteps in flight, as it does in the lane.
+    pub fn clock(&mut self, cycle: &LaneCycle) -> std::result::Result<Option<LaneState>, Mismatch> {
+        let now = self.apply(cycle)?;
+        if !cycle.rst_n {
+            self.in_flight.clear();
+        }
+        let stepped = cycle.rst_n && !cycle.load && cycle.step;
+        self.in_flight.push_back(stepped.then_some(now));
+        if self.in_flight.len() <= self.latency() {
+            return Ok(None);
+        }
+        Ok(self.in_flight.pop_front().flatten().map(|then| LaneState {
+            weight: now.weight,
+            ..then
+        }))
+    }
+
+    /// Idle clocks until every timestep issued has its whole state; their
+    /// states, oldest first.
+    pub fn flush(&mut self) -> std::result::Result<Vec<LaneState>, Mismatch> {
+        let mut done = Vec::new();
+        while self.in_flight.iter().any(Option::is_some) {
+            done.extend(self.clock(&LaneCycle::IDLE)?);
+        }
+        Ok(done)
     }
 
     /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW).

@@ -7,6 +7,7 @@
 pub mod describe;
 pub mod driver;
 pub mod params;
+pub mod pipelined;
 pub mod step;
 pub mod stimulus;
 pub mod testbench;
@@ -39,7 +40,7 @@ impl RstdpLane {
 impl Design for RstdpLane {
     fn describe(&self) -> String {
         let p = &self.params;
-        format!(
+        let mut line = format!(
             "rstdp_lane W={} T={} R={} L={} D={} reset_weight={}",
             p.weight_bits(),
             p.trace_bits(),
@@ -47,10 +48,15 @@ impl Design for RstdpLane {
             p.learning_shift(),
             p.trace_decay_shift(),
             p.reset_weight()
-        )
+        );
+        if p.pipeline() != 0 {
+            line += &format!(" pipeline={}", p.pipeline());
+        }
+        line
     }
 
-    /// `rstdp_lane_w16_t12_r8_l4_d4`, with `_rw<n>` when the reset weight is not 0.
+    /// `rstdp_lane_w16_t12_r8_l4_d4`, with `_rw<n>` when the reset weight is
+    /// not 0 and `_p<n>` when the weight path has n register stages.
     fn top_module(&self) -> String {
         let p = &self.params;
         let mut name = format!(
@@ -64,14 +70,19 @@ impl Design for RstdpLane {
         if p.reset_weight() != 0 {
             name += &format!("_rw{}", p.reset_weight());
         }
+        if p.pipeline() != 0 {
+            name += &format!("_p{}", p.pipeline());
+        }
         name
     }
 
     fn module(&self) -> Result<Arc<Module>> {
-        Ok(Arc::new(describe::describe(
-            &self.params,
-            &self.top_module(),
-        )?))
+        let name = self.top_module();
+        Ok(Arc::new(if self.params.pipeline() == 0 {
+            describe::describe(&self.params, &name)?
+        } else {
+            pipelined::describe(&self.params, &name)?
+        }))
     }
 
     /// The built-in stimulus: sparse, dense and bursty spiking, reward
@@ -118,6 +129,11 @@ pub static KIND: crate::units::Unit<RawLaneParams> = crate::units::Unit {
             key: "reset_weight",
             allowed: "0..=2^W-1",
             meaning: "weight loaded at reset",
+        },
+        crate::units::ParamKey {
+            key: "pipeline",
+            allowed: "0..=6",
+            meaning: "register stages in the weight path; weight_o lags by this many clocks",
         },
     ],
     build: |raw| Ok(Box::new(RstdpLane::new(LaneParams::try_from(raw)?))),

@@ -12,6 +12,10 @@ pub const TRACE_BITS: (u32, u32) = (2, 30);
 pub const REWARD_BITS: (u32, u32) = (1, 30);
 pub const LEARNING_SHIFT: (u32, u32) = (0, 60);
 pub const TRACE_DECAY_SHIFT: (u32, u32) = (0, 30);
+/// Register stages added to the weight path (0 = the single-cycle lane). The
+/// reward x eligibility product is an adder tree of at most 5 levels (R <= 30
+/// rows); a stage beyond one per level only delays the weight further.
+pub const PIPELINE: (u32, u32) = (0, 6);
 
 /// Parameters of one online O(1) R-STDP lane (docs/spec.md §1), validated on construction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,6 +27,7 @@ pub struct LaneParams {
     learning_shift: u32,
     trace_decay_shift: u32,
     reset_weight: u64,
+    pipeline: u32,
 }
 
 /// The unvalidated form, as it arrives from JSON or the command line.
@@ -35,6 +40,9 @@ pub struct RawLaneParams {
     pub trace_decay_shift: u32,
     #[serde(default)]
     pub reset_weight: u64,
+    /// Register stages in the weight path (docs/rstdp_lane.md, pipelining).
+    #[serde(default)]
+    pub pipeline: u32,
 }
 
 impl Default for RawLaneParams {
@@ -46,6 +54,7 @@ impl Default for RawLaneParams {
             learning_shift: 4,
             trace_decay_shift: 4,
             reset_weight: 0,
+            pipeline: 0,
         }
     }
 }
@@ -72,6 +81,7 @@ impl TryFrom<RawLaneParams> for LaneParams {
             0,
             max_weight.into(),
         )?;
+        check("pipeline", raw.pipeline, PIPELINE)?;
         Ok(LaneParams {
             weight_bits: raw.weight_bits,
             trace_bits: raw.trace_bits,
@@ -79,6 +89,7 @@ impl TryFrom<RawLaneParams> for LaneParams {
             learning_shift: raw.learning_shift,
             trace_decay_shift: raw.trace_decay_shift,
             reset_weight: raw.reset_weight,
+            pipeline: raw.pipeline,
         })
     }
 }
@@ -92,6 +103,7 @@ impl From<LaneParams> for RawLaneParams {
             learning_shift: p.learning_shift,
             trace_decay_shift: p.trace_decay_shift,
             reset_weight: p.reset_weight,
+            pipeline: p.pipeline,
         }
     }
 }
@@ -120,6 +132,7 @@ impl LaneParams {
             learning_shift,
             trace_decay_shift,
             reset_weight: 0,
+            pipeline: 0,
         }
         .try_into()
     }
@@ -150,6 +163,19 @@ impl LaneParams {
     }
     pub fn reset_weight(&self) -> u64 {
         self.reset_weight
+    }
+    /// Register stages in the weight path: weight_o lags the other outputs by this many clocks.
+    pub fn pipeline(&self) -> u32 {
+        self.pipeline
+    }
+
+    /// The same parameters with `pipeline` register stages in the weight path.
+    pub fn with_pipeline(self, pipeline: u32) -> Result<Self, ParamError> {
+        RawLaneParams {
+            pipeline,
+            ..self.into()
+        }
+        .try_into()
     }
 
     /// MAXW = 2^W - 1.

@@ -416,6 +416,7 @@ fn header_params(header: &Header) -> std::result::Result<LaneParams, String> {
         learning_shift: c.learning_shift,
         trace_decay_shift: c.trace_decay_shift,
         reset_weight: 0,
+        pipeline: 0,
     })
     .map_err(|e| e.to_string())?;
     let d = &header.derived;
@@ -488,12 +489,19 @@ fn header_params(header: &Header) -> std::result::Result<LaneParams, String> {
     Ok(params)
 }
 
-/// Something that steps like a lane (a lane, or a 1x1 array); an error is
-/// the simulation's (an RTL/model mismatch, a broken handshake).
+/// Something that steps like a lane, at the timestep level (a lane, or a 1x1
+/// array); an error is the simulation's (an RTL/model mismatch, a broken
+/// handshake).
 pub trait LaneUnderTest {
-    /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW).
+    /// Starts a fresh synapse with weight sat(initial_weight, 0, MAXW), after
+    /// every issued timestep's state was taken (`flush`).
     fn load(&mut self, initial_weight: u64) -> crate::error::Result<()>;
-    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState>;
+    /// Issues one timestep; returns the state after the oldest issued
+    /// timestep whose state is now complete (a pipelined lane's weight comes
+    /// `pipeline` clocks after its traces), if any.
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<Option<LaneState>>;
+    /// The states of the timesteps still in flight, oldest first.
+    fn flush(&mut self) -> crate::error::Result<Vec<LaneState>>;
 }
 
 impl LaneUnderTest for StepModel {
@@ -501,19 +509,33 @@ impl LaneUnderTest for StepModel {
         StepModel::load(self, initial_weight);
         Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState> {
-        Ok(StepModel::step(self, inputs))
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<Option<LaneState>> {
+        Ok(Some(StepModel::step(self, inputs)))
+    }
+    fn flush(&mut self) -> crate::error::Result<Vec<LaneState>> {
+        Ok(Vec::new())
     }
 }
 
 impl LaneUnderTest for LaneDriver {
     fn load(&mut self, initial_weight: u64) -> crate::error::Result<()> {
-        LaneDriver::load(self, initial_weight)
-            .map(|_| ())
-            .map_err(crate::error::Error::Mismatch)
+        let weight = self.params().saturate_weight(initial_weight);
+        let done = self
+            .clock(&super::driver::LaneCycle {
+                load: true,
+                load_weight: weight,
+                ..super::driver::LaneCycle::IDLE
+            })
+            .map_err(crate::error::Error::Mismatch)?;
+        debug_assert!(done.is_none(), "load() after flush()");
+        Ok(())
     }
-    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<LaneState> {
-        LaneDriver::step(self, inputs).map_err(crate::error::Error::Mismatch)
+    fn step(&mut self, inputs: StepInputs) -> crate::error::Result<Option<LaneState>> {
+        let cycle = super::driver::LaneCycle::step(inputs, self.params());
+        self.clock(&cycle).map_err(crate::error::Error::Mismatch)
+    }
+    fn flush(&mut self) -> crate::error::Result<Vec<LaneState>> {
+        LaneDriver::flush(self).map_err(crate::error::Error::Mismatch)
     }
 }
 
@@ -530,6 +552,7 @@ pub enum ReplayFailure {
         expected: i64,
         actual: i64,
     },
+    /// The RTL and the cycle model disagreed first.
     /// The simulation failed first (the RTL and the cycle model disagreed).
     Rtl { line: usize, error: String },
 }
@@ -568,17 +591,10 @@ pub fn replay(
                 line: segment.line,
                 error: e.to_string(),
             })?;
-        for step in &segment.steps {
-            let inputs = StepInputs {
-                pre: step.pre,
-                post: step.post,
-                reward: step.reward,
-                learn_en: true,
-            };
-            let actual = lane.step(inputs).map_err(|e| ReplayFailure::Rtl {
-                line: step.line,
-                error: e.to_string(),
-            })?;
+        // Steps issued whose state has not come out yet (a pipelined lane's
+        // weight lags), oldest first.
+        let mut issued = std::collections::VecDeque::new();
+        let mut check = |step: &VectorStep, actual: LaneState| {
             let e = &step.expected;
             let fields = [
                 ("weight", e.weight as i64, actual.weight as i64),
@@ -598,7 +614,32 @@ pub fn replay(
                 });
             }
             checked += 1;
+            Ok(())
+        };
+        for step in &segment.steps {
+            let inputs = StepInputs {
+                pre: step.pre,
+                post: step.post,
+                reward: step.reward,
+                learn_en: true,
+            };
+            issued.push_back(step);
+            let done = lane.step(inputs).map_err(|e| ReplayFailure::Rtl {
+                line: step.line,
+                error: e.to_string(),
+            })?;
+            if let Some(actual) = done {
+                check(issued.pop_front().expect("issued"), actual)?;
+            }
         }
+        let last_line = segment.steps.last().map_or(segment.line, |s| s.line);
+        for actual in lane.flush().map_err(|e| ReplayFailure::Rtl {
+            line: last_line,
+            error: e.to_string(),
+        })? {
+            check(issued.pop_front().expect("issued"), actual)?;
+        }
+        assert!(issued.is_empty(), "every issued step comes out of flush()");
     }
     Ok(checked)
 }

@@ -35,6 +35,7 @@ impl Default for RawPairParams {
                 learning_shift: 2,
                 trace_decay_shift: 3,
                 reset_weight: 128,
+                pipeline: 0,
             },
         }
     }
@@ -51,6 +52,17 @@ impl LanePair {
     pub fn new(raw: RawPairParams) -> Result<Self, ParamError> {
         let a = LaneParams::try_from(raw.lane_a).map_err(|e| prefixed("lane_a", e))?;
         let b = LaneParams::try_from(raw.lane_b).map_err(|e| prefixed("lane_b", e))?;
+        // The pair's golden model steps two lanes at once: a pipelined lane's
+        // weight would lag behind it (and the module names do not carry `_p`).
+        for (parameter, lane) in [("lane_a.pipeline", a), ("lane_b.pipeline", b)] {
+            if lane.pipeline() != 0 {
+                return Err(ParamError {
+                    parameter,
+                    value: lane.pipeline().into(),
+                    allowed: "0 (the pair's lanes are single-cycle)".into(),
+                });
+            }
+        }
         if a.reward_bits() != b.reward_bits() {
             return Err(ParamError {
                 parameter: "lane_b.reward_bits",
