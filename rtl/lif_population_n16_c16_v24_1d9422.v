@@ -52,6 +52,7 @@ module lif_population_n16_c16_v24_1d9422 (
   reg  [15:0] current_s1_q;
   reg         pass_valid_s1_q; // a pass writes a neuron
   reg         pass_last_s1_q;
+  reg         pass_valid_s2_q; // a pass writes a threshold
   reg         pass_done_q;     // the window pass ends: learning shift
   wire        busy;
   wire        accept;
@@ -63,6 +64,7 @@ module lif_population_n16_c16_v24_1d9422 (
 
   assign busy          = pass_q
                        | pass_valid_s1_q
+                       | pass_valid_s2_q
                        | pass_done_q
                        | (valid_s1_q & neuron_last_s1_q & window_last)
                        | 1'b0;
@@ -82,6 +84,7 @@ module lif_population_n16_c16_v24_1d9422 (
       current_s1_q     <= 16'h0;
       pass_valid_s1_q  <= 1'b0;
       pass_last_s1_q   <= 1'b0;
+      pass_valid_s2_q  <= 1'b0;
       pass_done_q      <= 1'b0;
       neuron_q         <= 4'h0;
       timestep_q       <= 7'h0;
@@ -94,6 +97,7 @@ module lif_population_n16_c16_v24_1d9422 (
       current_s1_q     <= current_i;
       pass_valid_s1_q  <= pass_q;
       pass_last_s1_q   <= pass_last;
+      pass_valid_s2_q  <= pass_valid_s1_q;
       pass_done_q      <= pass_valid_s1_q & pass_last_s1_q & ~pass_init_q;
       neuron_q         <= accept ? (neuron_last ? 4'h0 : neuron_q + 4'h1) : neuron_q;
       timestep_q       <= timestep_done ? (window_last ? 7'h0 : timestep_q + 7'h1) : timestep_q;
@@ -104,6 +108,7 @@ module lif_population_n16_c16_v24_1d9422 (
   // Neuron state, one word per neuron, read the clock before it is written.
   wire [3:0] read_neuron;
   reg  [3:0] neuron_s1_q; // the neuron of stage 1
+  reg  [3:0] neuron_s2_q; // the pass's neuron of stage 2
 
   assign read_neuron = pass_q ? pass_neuron_q
                      : current_valid_i ? neuron_q
@@ -112,8 +117,10 @@ module lif_population_n16_c16_v24_1d9422 (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       neuron_s1_q <= 4'h0;
+      neuron_s2_q <= 4'h0;
     end else begin
       neuron_s1_q <= read_neuron;
+      neuron_s2_q <= neuron_s1_q;
     end
   end
 
@@ -142,8 +149,8 @@ module lif_population_n16_c16_v24_1d9422 (
   (* ram_style = "logic" *) reg  [22:0] thresholds [0:15];
 
   always @(posedge clk_i) begin
-    if (pass_valid_s1_q) begin
-      thresholds[neuron_s1_q] <= threshold_next;
+    if (pass_valid_s2_q) begin
+      thresholds[neuron_s2_q] <= threshold_next;
     end
     threshold_read_q <= thresholds[read_neuron];
   end
@@ -193,30 +200,43 @@ module lif_population_n16_c16_v24_1d9422 (
                              & ~membrane_integrated[23]
                              & (membrane_integrated[22:0] >= threshold_read_q);
 
-  // Window pass (stage 1): each threshold moves by its own band, then by the
-  // population's, saturating in [min, max]; the init pass sets the initial one.
+  // Window pass: each threshold moves by its own band (stage 1), then by the
+  // population's (stage 2), saturating in [min, max]; the init pass sets the
+  // initial one.
   reg  [10:0] sum_q; // population count of the window
   wire        population_up;
   wire        population_down;
   wire [23:0] own_threshold_raised;
   wire [22:0] own_threshold;
+  reg  [22:0] own_threshold_s2_q;
+
+  assign own_threshold_raised = {1'b0, threshold_read_q} + {1'b0, THRESHOLD_STEP};
+  assign own_threshold        = (count_read_q > 7'ha)
+                              ? ((own_threshold_raised > {1'b0, THRESHOLD_MAX}) ? THRESHOLD_MAX : own_threshold_raised[22:0])
+                              : (count_read_q < 7'h6)
+                              ? (({1'b0, threshold_read_q} < 24'h90) ? THRESHOLD_MIN : threshold_read_q - THRESHOLD_STEP)
+                              : threshold_read_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      own_threshold_s2_q <= 23'h0;
+    end else begin
+      own_threshold_s2_q <= own_threshold;
+    end
+  end
+
   wire [23:0] adapted_threshold_raised;
   wire [22:0] adapted_threshold;
 
-  assign own_threshold_raised     = {1'b0, threshold_read_q} + {1'b0, THRESHOLD_STEP};
-  assign own_threshold            = (count_read_q > 7'ha)
-                                  ? ((own_threshold_raised > {1'b0, THRESHOLD_MAX}) ? THRESHOLD_MAX : own_threshold_raised[22:0])
-                                  : (count_read_q < 7'h6)
-                                  ? (({1'b0, threshold_read_q} < 24'h90) ? THRESHOLD_MIN : threshold_read_q - THRESHOLD_STEP)
-                                  : threshold_read_q;
+  // Stage 2 of the pass: the population's band, then the write.
   assign population_up            = sum_q > 11'ha0;
   assign population_down          = sum_q < 11'h60;
-  assign adapted_threshold_raised = {1'b0, own_threshold} + {1'b0, THRESHOLD_STEP};
+  assign adapted_threshold_raised = {1'b0, own_threshold_s2_q} + {1'b0, THRESHOLD_STEP};
   assign adapted_threshold        = population_up
                                   ? ((adapted_threshold_raised > {1'b0, THRESHOLD_MAX}) ? THRESHOLD_MAX : adapted_threshold_raised[22:0])
                                   : population_down
-                                  ? (({1'b0, own_threshold} < 24'h90) ? THRESHOLD_MIN : own_threshold - THRESHOLD_STEP)
-                                  : own_threshold;
+                                  ? (({1'b0, own_threshold_s2_q} < 24'h90) ? THRESHOLD_MIN : own_threshold_s2_q - THRESHOLD_STEP)
+                                  : own_threshold_s2_q;
   assign threshold_next           = pass_init_q ? THRESHOLD_INIT : adapted_threshold;
 
   // Next state of the neuron written at stage 1.
@@ -235,6 +255,9 @@ module lif_population_n16_c16_v24_1d9422 (
   reg  [14:0] spikes_q; // neurons 1.. so far
   reg  [15:0] spikes_out_q;
   reg         spikes_valid_q;
+  reg         sum_add_s2_q;
+  reg         sum_first_s2_q;
+  reg  [6:0]  count_s2_q;
   reg  [16:0] square_sum_q;
   wire [13:0] count_square;
 
@@ -245,12 +268,18 @@ module lif_population_n16_c16_v24_1d9422 (
       spikes_out_q   <= 16'h0;
       spikes_valid_q <= 1'b0;
       sum_q          <= 11'h0;
+      sum_add_s2_q   <= 1'b0;
+      sum_first_s2_q <= 1'b0;
+      count_s2_q     <= 7'h0;
       square_sum_q   <= 17'h0;
       spikes_q       <= 15'h0;
     end else begin
       spikes_out_q   <= timestep_done ? {fire, spikes_q} : spikes_out_q;
       spikes_valid_q <= timestep_done;
-      sum_q          <= (valid_s1_q & window_last) ? ((neuron_s1_q == 4'h0) ? 11'h0 : sum_q) + {4'h0, count_next} : sum_q;
+      sum_q          <= sum_add_s2_q ? (sum_first_s2_q ? 11'h0 : sum_q) + {4'h0, count_s2_q} : sum_q;
+      sum_add_s2_q   <= valid_s1_q & window_last;
+      sum_first_s2_q <= neuron_s1_q == 4'h0;
+      count_s2_q     <= count_next;
       square_sum_q   <= (pass_valid_s1_q & ~pass_init_q) ? square_sum_q + {3'b000, count_square} : pass_done_q ? 17'h0 : square_sum_q;
       spikes_q       <= valid_s1_q ? {fire, spikes_q[14:1]} : spikes_q;
     end

@@ -135,6 +135,7 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     let current_s1_q = m.register("current_s1_q", c, zero(c), "");
     let pass_valid_s1_q = m.register("pass_valid_s1_q", 1, zero(1), "a pass writes a neuron");
     let pass_last_s1_q = m.register("pass_last_s1_q", 1, zero(1), "");
+    let pass_valid_s2_q = m.register("pass_valid_s2_q", 1, zero(1), "a pass writes a threshold");
     let pass_done_q = m.register(
         "pass_done_q",
         1,
@@ -154,6 +155,7 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         busy,
         Expr::from(pass_q)
             | pass_valid_s1_q
+            | pass_valid_s2_q
             | pass_done_q
             | (valid_s1_q & neuron_last_s1_q & window_last)
             | same_neuron_in_flight,
@@ -190,6 +192,7 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         (current_s1_q, current_i.into()),
         (pass_valid_s1_q, pass_q.into()),
         (pass_last_s1_q, pass_last.into()),
+        (pass_valid_s2_q, pass_valid_s1_q.into()),
         (pass_done_q, pass_valid_s1_q & pass_last_s1_q & !pass_init_q),
     ];
     if let Some(q) = neuron_q {
@@ -212,6 +215,7 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     m.section(&["Neuron state, one word per neuron, read the clock before it is written."]);
     let read_neuron = m.wire("read_neuron", nb, "");
     let neuron_s1 = m.register("neuron_s1_q", nb, zero(nb), "the neuron of stage 1");
+    let neuron_s2 = m.register("neuron_s2_q", nb, zero(nb), "the pass's neuron of stage 2");
     m.assign(
         read_neuron,
         match (neuron_q, pass_neuron_q, probe_neuron_i) {
@@ -219,7 +223,13 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
             _ => zero(nb),
         },
     );
-    m.clocked(vec![(neuron_s1, read_neuron.into())], None);
+    m.clocked(
+        vec![
+            (neuron_s1, read_neuron.into()),
+            (neuron_s2, neuron_s1.into()),
+        ],
+        None,
+    );
     let membrane_next = m.wire("membrane_next", v, "");
     let threshold_next = m.wire("threshold_next", tb, "");
     let count_next = m.wire("count_next", cb, "");
@@ -242,8 +252,8 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         tb,
         nb,
         "threshold",
-        pass_valid_s1_q.into(),
-        neuron_s1.into(),
+        pass_valid_s2_q.into(),
+        neuron_s2.into(),
         threshold_next.into(),
         vec![("threshold_read_q", read_neuron.into())],
     )[0];
@@ -315,8 +325,9 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     );
 
     m.section(&[
-        "Window pass (stage 1): each threshold moves by its own band, then by the",
-        "population's, saturating in [min, max]; the init pass sets the initial one.",
+        "Window pass: each threshold moves by its own band (stage 1), then by the",
+        "population's (stage 2), saturating in [min, max]; the init pass sets the",
+        "initial one.",
     ]);
     let sum_q = m.register(
         "sum_q",
@@ -367,12 +378,15 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         own_up,
         own_down,
     );
+    m.explain("Stage 2 of the pass: the population's band, then the write.");
+    let own_threshold_s2_q = m.register("own_threshold_s2_q", tb, zero(tb), "");
+    m.clocked(vec![(own_threshold_s2_q, own.into())], None);
     m.assign(population_up, above(sum_q, p.population_hi()));
     m.assign(population_down, below(sum_q, p.population_lo()));
     let adapted = nudge(
         &mut m,
         "adapted_threshold",
-        own.into(),
+        own_threshold_s2_q.into(),
         population_up.into(),
         population_down.into(),
     );
@@ -418,6 +432,11 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         (n > 1).then(|| m.register("spikes_q", n - 1, zero(n - 1), "neurons 1.. so far"));
     let spikes_out_q = m.register("spikes_out_q", n, zero(n), "");
     let spikes_valid_q = m.register("spikes_valid_q", 1, zero(1), "");
+    // The window's last timestep adds each final count a clock after the update
+    // (off the update's path); the pass reads the sum from its second stage on.
+    let sum_add_s2_q = m.register("sum_add_s2_q", 1, zero(1), "");
+    let sum_first_s2_q = m.register("sum_first_s2_q", 1, zero(1), "");
+    let count_s2_q = m.register("count_s2_q", cb, zero(cb), "");
     // The variance test can only matter when its limit is below the largest spread,
     // and the learning shift only move when its range is not a single value.
     let variance_tested =
@@ -444,11 +463,14 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         (
             sum_q,
             mux(
-                valid_s1_q & window_last,
-                mux(neuron_s1.eq(zero(nb)), zero(sum_bits), sum_q) + count_next.zext(sum_bits),
+                sum_add_s2_q,
+                mux(sum_first_s2_q, zero(sum_bits), sum_q) + count_s2_q.zext(sum_bits),
                 sum_q,
             ),
         ),
+        (sum_add_s2_q, valid_s1_q & window_last),
+        (sum_first_s2_q, neuron_s1.eq(zero(nb))),
+        (count_s2_q, count_next.into()),
     ];
     if let Some((q, count_square)) = square_sum_q {
         spike_regs.push((

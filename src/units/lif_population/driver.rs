@@ -13,9 +13,9 @@ use super::params::PopulationParams;
 use super::step::{NeuronState, PopulationModel};
 
 /// Clocks a population may stay busy after a timestep: the last update and
-/// the window pass (N reads, the last write, the learning shift).
+/// the window pass (N reads, two stages, the learning shift).
 fn busy_limit(p: &PopulationParams) -> usize {
-    p.neurons as usize + 4
+    p.neurons as usize + 5
 }
 
 pub struct PopulationDriver {
