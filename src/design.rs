@@ -216,6 +216,17 @@ impl Design for Box<dyn Design> {
     }
 }
 
+/// Bits that hold `value` (at least one).
+pub const fn bits_for(value: u64) -> u32 {
+    let bits = 64 - value.leading_zeros();
+    if bits == 0 { 1 } else { bits }
+}
+
+/// Bits that index `count` things (at least one): ceil(log2(count)).
+pub const fn index_bits(count: u64) -> u32 {
+    bits_for(count.saturating_sub(1))
+}
+
 /// All-ones in the low `width` bits.
 pub const fn mask(width: u32) -> u64 {
     if width >= 64 {

@@ -210,6 +210,22 @@ pub fn lit(width: u32, value: u64) -> Expr {
     }
 }
 
+/// `value * factor` for a constant factor, as shifts and adds of `value`
+/// zero-extended to `width` bits (no multiplier is built).
+pub fn times_constant(value: Expr, factor: u64, width: u32) -> Expr {
+    let mut sum: Option<Expr> = None;
+    for b in 0..64 {
+        if factor >> b & 1 == 1 {
+            let term = value.clone().zext(width) << b;
+            sum = Some(match sum {
+                Some(s) => s + term,
+                None => term,
+            });
+        }
+    }
+    sum.unwrap_or_else(|| lit(width, 0))
+}
+
 /// `select ? then : otherwise`, both arms of one width, a one-bit select.
 pub fn mux(select: impl Into<Expr>, then: impl Into<Expr>, otherwise: impl Into<Expr>) -> Expr {
     let (s, a, b) = (select.into(), then.into(), otherwise.into());

@@ -10,7 +10,7 @@ pub mod module;
 pub mod sim;
 pub mod verilog;
 
-pub use expr::{Expr, MAX_WIDTH, Net, concat, lit, mux};
+pub use expr::{Expr, MAX_WIDTH, Net, concat, lit, mux, times_constant};
 pub use module::{
     DescriptionError, Instance, Item, Memory, Module, ModuleBuilder, NetDecl, NetKind,
     RegisterGroup, Statement, is_identifier, zero,

@@ -6,24 +6,11 @@
 //! independently.
 
 use crate::design::mask;
-use crate::hdl::{DescriptionError, Expr, Module, ModuleBuilder, Net, concat, lit, mux, zero};
+use crate::hdl::{
+    DescriptionError, Expr, Module, ModuleBuilder, Net, concat, lit, mux, times_constant, zero,
+};
 
 use super::params::PopulationParams;
-
-/// `value * factor` for a constant factor, as shifts and adds in `width` bits.
-fn times_constant(value: Net, factor: u64, width: u32) -> Expr {
-    let mut sum: Option<Expr> = None;
-    for b in 0..64 {
-        if factor >> b & 1 == 1 {
-            let term = value.zext(width) << b;
-            sum = Some(match sum {
-                Some(s) => s + term,
-                None => term,
-            });
-        }
-    }
-    sum.unwrap_or_else(|| zero(width))
-}
 
 /// `x > bound`, a constant where the bound leaves no room (Verilator warns
 /// of constant comparisons).
@@ -51,17 +38,15 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     let (c, v, f) = (p.current_bits, p.membrane_bits, p.fraction_bits);
     let (tb, cb, lb) = (p.threshold_bits(), p.count_bits(), p.learning_shift_bits());
     let rb = p.refractory_bits();
-    let nb = crate::units::rstdp_array::params::index_bits(u64::from(n));
-    let sum_bits = crate::units::rstdp_array::params::bits_for(u64::from(n) * u64::from(p.window));
+    let nb = crate::design::index_bits(u64::from(n));
+    let sum_bits = crate::design::bits_for(u64::from(n) * u64::from(p.window));
     let square_bits = 2 * cb;
     // Widths that hold every value (a count's square is computed in 2 x its bits).
     let square_sum_bits =
-        crate::units::rstdp_array::params::bits_for(u64::from(n) * u64::from(p.window).pow(2))
-            .max(square_bits);
-    let spread_bits =
-        crate::units::rstdp_array::params::bits_for((u64::from(n) * u64::from(p.window)).pow(2))
-            .max(square_sum_bits)
-            .max(2 * sum_bits);
+        crate::design::bits_for(u64::from(n) * u64::from(p.window).pow(2)).max(square_bits);
+    let spread_bits = crate::design::bits_for((u64::from(n) * u64::from(p.window)).pow(2))
+        .max(square_sum_bits)
+        .max(2 * sum_bits);
     let mut m = ModuleBuilder::new(
         name,
         vec![
@@ -513,7 +498,7 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
             );
             m.assign(
                 spread,
-                times_constant(square_sum_q, u64::from(n), spread_bits) - sum_square,
+                times_constant(square_sum_q.into(), u64::from(n), spread_bits) - sum_square,
             );
             let (base, max) = (
                 u64::from(p.learning_shift_base),

@@ -312,17 +312,17 @@ impl PopulationParams {
     }
     /// Bits of a neuron's spike count over a window (0..=window).
     pub fn count_bits(&self) -> u32 {
-        crate::units::rstdp_array::params::bits_for(u64::from(self.window))
+        crate::design::bits_for(u64::from(self.window))
     }
     /// Bits of a threshold (unsigned, below 2^(V-1)).
     pub fn threshold_bits(&self) -> u32 {
         self.membrane_bits - 1
     }
     pub fn refractory_bits(&self) -> u32 {
-        crate::units::rstdp_array::params::bits_for(u64::from(self.refractory))
+        crate::design::bits_for(u64::from(self.refractory))
     }
     pub fn learning_shift_bits(&self) -> u32 {
-        crate::units::rstdp_array::params::bits_for(u64::from(self.learning_shift_max))
+        crate::design::bits_for(u64::from(self.learning_shift_max))
     }
     /// State bits per neuron: membrane, threshold, count and refractory counter.
     pub fn state_bits_per_neuron(&self) -> u32 {

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use crate::design::mask;
-use crate::hdl::{DescriptionError, Expr, Module, ModuleBuilder, Net, lit, mux, zero};
+use crate::hdl::{
+    DescriptionError, Expr, Module, ModuleBuilder, Net, lit, mux, times_constant, zero,
+};
 use crate::units::rstdp_lane::LaneParams;
 
 use super::params::{ArrayConfig, PIPELINE_DEPTH};
@@ -305,21 +307,6 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     m.assign(eligibility_o, eligibility_read);
     m.assign(pre_trace_o, pre_trace_read);
     m.finish()
-}
-
-/// `value * factor` for a constant factor, as shifts and adds in `width` bits.
-fn times_constant(value: Net, factor: u64, width: u32) -> Expr {
-    let mut sum: Option<Expr> = None;
-    for b in 0..64 {
-        if factor >> b & 1 == 1 {
-            let term = value.zext(width) << b;
-            sum = Some(match sum {
-                Some(s) => s + term,
-                None => term,
-            });
-        }
-    }
-    sum.unwrap_or_else(|| zero(width))
 }
 
 /// Balanced sum of `terms`, each already `width` bits.
@@ -635,7 +622,7 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         }
     }
     let column_word = match host_post_i {
-        Some(j) => times_constant(j, groups as u64, a),
+        Some(j) => times_constant(j.into(), groups as u64, a),
         None => zero(a),
     };
     m.assign(host_word, column_word + host_group.zext(a));

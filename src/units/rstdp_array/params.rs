@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::design::{bits_for, index_bits};
 use crate::error::ParamError;
 use crate::units::rstdp_lane::{LaneParams, RawLaneParams};
 
@@ -99,16 +100,6 @@ impl TryFrom<RawArrayParams> for ArrayConfig {
 /// Bits of `n_pre * MAXW`, the largest current.
 fn exact_current_bits(lane: &LaneParams, n_pre: usize) -> u32 {
     bits_for(n_pre as u64 * lane.max_weight())
-}
-
-/// Bits to hold `value` (at least 1).
-pub fn bits_for(value: u64) -> u32 {
-    (64 - value.leading_zeros()).max(1)
-}
-
-/// Bits to index `count` things (at least 1): ceil(log2(count)).
-pub fn index_bits(count: u64) -> u32 {
-    bits_for(count.saturating_sub(1))
 }
 
 impl ArrayConfig {

@@ -22,10 +22,7 @@ pub const UNIT: &str = "sc_decoder";
 /// Supported window lengths.
 pub const WINDOW: (u64, u64) = (1, 1 << 24);
 
-/// Bits that hold `value` (at least one).
-pub fn bits_for(value: u64) -> u32 {
-    (64 - value.leading_zeros()).max(1)
-}
+pub use crate::design::bits_for;
 
 /// Validated decoder parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

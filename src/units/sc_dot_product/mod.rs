@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::design::bits_for;
 use crate::design::{Design, mask};
 use crate::error::{ParamError, Result};
 use crate::hdl::Module;
 use crate::stochastic::Source;
-use crate::units::sc_decoder::bits_for;
 use crate::units::{ParamKey, Unit, params_digest};
 
 pub use step::{DotInputs, DotOutputs, DotStep};
