@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
-use crate::design::mask;
 use crate::hdl::{
     DescriptionError, Expr, Module, ModuleBuilder, Net, lit, mux, times_constant, zero,
 };
 use crate::units::rstdp_lane::LaneParams;
+use crate::units::rstdp_lane::describe::RuleConstants;
 
 use super::params::{ArrayConfig, PIPELINE_DEPTH};
 
@@ -91,15 +91,12 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let eligibility_o = m.output("eligibility_o", t, "read data: eligibility");
     let pre_trace_o = m.output("pre_trace_o", t, "read data: pre trace");
 
-    let max_weight = m.constant("MAX_WEIGHT", w, p.max_weight(), "");
-    let max_trace = m.constant("MAX_TRACE", t, p.max_trace(), "");
-    let min_eligibility = m.constant(
-        "MIN_ELIGIBILITY",
-        t,
-        p.min_eligibility() as u64 & mask(t),
-        "",
-    );
-    let max_eligibility = m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, "");
+    let RuleConstants {
+        max_weight,
+        max_trace,
+        min_eligibility,
+        max_eligibility,
+    } = RuleConstants::declare(&mut m, p);
 
     m.section(&[
         "Pre spikes of this timestep: the lane's bits rotate by one per group,",

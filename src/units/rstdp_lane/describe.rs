@@ -50,15 +50,12 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
     let post_trace_o = m.output("post_trace_o", t, "");
     let eligibility_o = m.output("eligibility_o", t, "two's complement");
 
-    let max_weight = m.constant("MAX_WEIGHT", w, p.max_weight(), "");
-    let max_trace = m.constant("MAX_TRACE", t, p.max_trace(), "");
-    let min_eligibility = m.constant(
-        "MIN_ELIGIBILITY",
-        t,
-        p.min_eligibility() as u64 & mask(t),
-        "",
-    );
-    let max_eligibility = m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, "");
+    let RuleConstants {
+        max_weight,
+        max_trace,
+        min_eligibility,
+        max_eligibility,
+    } = RuleConstants::declare(&mut m, p);
     let reset_weight = m.constant("RESET_WEIGHT", w, p.reset_weight(), "");
 
     m.section(&["Synapse state."]);
@@ -310,4 +307,30 @@ pub(super) fn next_state(
     );
 
     (pre_trace_next, post_trace_next, eligibility_next)
+}
+
+/// The rule's saturation bounds as localparams, named alike in every module
+/// that implements the rule (the lane, the pipelined lane, the array's lanes).
+pub struct RuleConstants {
+    pub max_weight: Net,
+    pub max_trace: Net,
+    pub min_eligibility: Net,
+    pub max_eligibility: Net,
+}
+
+impl RuleConstants {
+    pub fn declare(m: &mut ModuleBuilder, p: &LaneParams) -> Self {
+        let (w, t) = (p.weight_bits(), p.trace_bits());
+        RuleConstants {
+            max_weight: m.constant("MAX_WEIGHT", w, p.max_weight(), ""),
+            max_trace: m.constant("MAX_TRACE", t, p.max_trace(), ""),
+            min_eligibility: m.constant(
+                "MIN_ELIGIBILITY",
+                t,
+                p.min_eligibility() as u64 & mask(t),
+                "",
+            ),
+            max_eligibility: m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, ""),
+        }
+    }
 }

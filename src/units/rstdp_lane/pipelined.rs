@@ -10,9 +10,9 @@
 //! takes exactly the sequence of values the single-cycle lane's does, N
 //! clocks later (docs/rstdp_lane.md, "Pipelining").
 
-use crate::design::mask;
 use crate::hdl::{Expr, Module, ModuleBuilder, Net, Statement, concat, lit, mux, zero};
 
+use super::describe::RuleConstants;
 use super::params::LaneParams;
 
 /// One node of the product's adder tree: the partial product rows `lo..=hi`
@@ -126,15 +126,12 @@ pub fn describe(p: &LaneParams, name: &str) -> Result<Module, crate::hdl::Descri
     let post_trace_o = m.output("post_trace_o", t, "");
     let eligibility_o = m.output("eligibility_o", t, "two's complement");
 
-    let max_weight = m.constant("MAX_WEIGHT", w, p.max_weight(), "");
-    let max_trace = m.constant("MAX_TRACE", t, p.max_trace(), "");
-    let min_eligibility = m.constant(
-        "MIN_ELIGIBILITY",
-        t,
-        p.min_eligibility() as u64 & mask(t),
-        "",
-    );
-    let max_eligibility = m.constant("MAX_ELIGIBILITY", t, p.max_eligibility() as u64, "");
+    let RuleConstants {
+        max_weight,
+        max_trace,
+        min_eligibility,
+        max_eligibility,
+    } = RuleConstants::declare(&mut m, p);
     let reset_weight = m.constant("RESET_WEIGHT", w, p.reset_weight(), "");
 
     m.section(&["Synapse state."]);
