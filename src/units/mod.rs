@@ -3,6 +3,7 @@
 //! Adding a unit: its folder, and one line in `UNITS`.
 
 pub mod lif_population;
+pub mod plastic_core;
 pub mod rstdp_array;
 pub mod rstdp_lane;
 pub mod rstdp_lane_pair;
@@ -77,6 +78,7 @@ pub static UNITS: &[&dyn UnitKind] = &[
     &rstdp_lane_pair::KIND,
     &rstdp_array::KIND,
     &lif_population::KIND,
+    &plastic_core::KIND,
     &sc_sng::KIND,
     &sc_synapse::KIND,
     &sc_decoder::KIND,

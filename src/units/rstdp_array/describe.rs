@@ -29,6 +29,14 @@ fn trace_next(p: &LaneParams, max_trace: Net, spike: impl Into<Expr>, trace: Net
     mux(spike, max_trace, trace_decay(p, trace))
 }
 
+/// How a header names the learning shift: the constant, or the port.
+fn learning_shift_text(c: &ArrayConfig) -> String {
+    match c.learning_shift_port_bits() {
+        None => format!("learning_shift L = {}", c.lane().learning_shift()),
+        Some(lb) => format!("learning_shift L = learning_shift_i ({lb} bits, taken with step_i)"),
+    }
+}
+
 /// The lane module: synapse words (weight, eligibility) and pre traces of
 /// pre neurons k, k + K, k + 2K, ... in block RAM, and the pipeline.
 pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError> {
@@ -38,12 +46,13 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let (product_bits, sum_bits) = (p.product_bits(), p.weight_sum_bits());
     let groups = c.groups() as u32;
     let (a, ag) = (c.synapse_address_bits(), c.group_bits());
+    let shift_text = learning_shift_text(c);
     let mut m = ModuleBuilder::new(
         name,
         vec![
             "one lane of the R-STDP synapse array (docs/architecture.md, the synapse array)".into(),
             format!(
-                "  weight_bits W = {w}, trace_bits T = {t}, reward_bits R = {r}, learning_shift L = {l}, trace_decay_shift D = {d}"
+                "  weight_bits W = {w}, trace_bits T = {t}, reward_bits R = {r}, {shift_text}, trace_decay_shift D = {d}"
             ),
             format!(
                 "  groups G = {groups}, synapse words {} (address {a} bits), pre traces {groups} (address {ag} bits)",
@@ -72,6 +81,9 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let post_spike_i = m.input("post_spike_i", 1, "s1: the column's post spike");
     let post_trace_i = m.input("post_trace_i", t, "s1: the column's post trace");
     let reward_i = m.input("reward_i", r, "two's complement, this timestep's");
+    let learning_shift_i = c
+        .learning_shift_port_bits()
+        .map(|lb| m.input("learning_shift_i", lb, "L of this timestep"));
     let learn_en_i = m.input("learn_en_i", 1, "0 keeps the weights");
     let pre_trace_write_i = m.input("pre_trace_write_i", 1, "");
     let pre_trace_address_i = m.input("pre_trace_address_i", ag, "");
@@ -244,30 +256,85 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
         None,
     );
 
-    m.section(&[&format!(
-        "s3: dw = (r * e') >>> L in R + T = {product_bits} bits (exact); e' is written back."
-    )]);
-    let weight_delta = m.wire("weight_delta", product_bits, "");
-    let delta: Expr = if l < product_bits {
-        reward_i
-            .sext(product_bits)
-            .mul_signed(eligibility_s3_q.sext(product_bits))
-            .sra(l)
-    } else {
-        // L >= R + T: only the sign of the product survives the shift.
-        ((reward_i.msb() ^ eligibility_s3_q.msb()) & reward_i.any() & eligibility_s3_q.any())
-            .repeat(product_bits)
+    // With a run-time L, s3 registers the product and s4 shifts it before
+    // the sum, so the multiplier and the shifter do not share a clock.
+    let (weight_delta_s4, weight_s4_q) = match learning_shift_i {
+        None => {
+            m.section(&[&format!(
+                "s3: dw = (r * e') >>> L in R + T = {product_bits} bits (exact); e' is written back."
+            )]);
+            let weight_delta = m.wire("weight_delta", product_bits, "");
+            let delta: Expr = if l < product_bits {
+                reward_i
+                    .sext(product_bits)
+                    .mul_signed(eligibility_s3_q.sext(product_bits))
+                    .sra(l)
+            } else {
+                // L >= R + T: only the sign of the product survives the shift.
+                ((reward_i.msb() ^ eligibility_s3_q.msb())
+                    & reward_i.any()
+                    & eligibility_s3_q.any())
+                .repeat(product_bits)
+            };
+            m.assign(weight_delta, delta);
+            let weight_delta_s4_q =
+                m.register("weight_delta_s4_q", product_bits, zero(product_bits), "");
+            let weight_s4_q = m.register("weight_s4_q", w, zero(w), "");
+            m.clocked(
+                vec![
+                    (weight_delta_s4_q, weight_delta.into()),
+                    (weight_s4_q, weight_s3_q.into()),
+                ],
+                None,
+            );
+            (weight_delta_s4_q, weight_s4_q)
+        }
+        Some(shift) => {
+            m.section(&[&format!(
+                "s3: r * e' in R + T = {product_bits} bits (exact); e' is written back."
+            )]);
+            let weight_product = m.wire("weight_product", product_bits, "");
+            m.assign(
+                weight_product,
+                reward_i
+                    .sext(product_bits)
+                    .mul_signed(eligibility_s3_q.sext(product_bits)),
+            );
+            let weight_product_s4_q =
+                m.register("weight_product_s4_q", product_bits, zero(product_bits), "");
+            let weight_s4_q = m.register("weight_s4_q", w, zero(w), "");
+            m.clocked(
+                vec![
+                    (weight_product_s4_q, weight_product.into()),
+                    (weight_s4_q, weight_s3_q.into()),
+                ],
+                None,
+            );
+            m.section(&[
+                "s4: dw = product >>> learning_shift_i, one stage per bit of the",
+                "shift; a stage never shifts by more than R + T - 1, which already",
+                "leaves only the sign.",
+            ]);
+            let mut shifted = weight_product_s4_q;
+            for b in 0..shift.width() {
+                let amount = (1u64 << b).min(product_bits as u64 - 1) as u32;
+                let candidate = m.wire(
+                    &format!("weight_delta_b{b}_shifted"),
+                    product_bits,
+                    &format!("the line above >>> {amount}"),
+                );
+                m.assign(candidate, Expr::from(shifted).sra(amount));
+                let stage = m.wire(
+                    &format!("weight_delta_b{b}"),
+                    product_bits,
+                    &format!("product >>> bits 0..={b} of learning_shift_i"),
+                );
+                m.assign(stage, mux(shift.bit(b), candidate, shifted));
+                shifted = stage;
+            }
+            (shifted, weight_s4_q)
+        }
     };
-    m.assign(weight_delta, delta);
-    let weight_delta_s4_q = m.register("weight_delta_s4_q", product_bits, zero(product_bits), "");
-    let weight_s4_q = m.register("weight_s4_q", w, zero(w), "");
-    m.clocked(
-        vec![
-            (weight_delta_s4_q, weight_delta.into()),
-            (weight_s4_q, weight_s3_q.into()),
-        ],
-        None,
-    );
 
     m.section(&[&format!(
         "s4: w' = sat(w + dw) in {sum_bits} bits; learn_en_i low keeps w."
@@ -276,7 +343,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let weight_updated = m.wire("weight_updated", w, "");
     m.assign(
         weight_sum,
-        weight_s4_q.zext(sum_bits) + weight_delta_s4_q.sext(sum_bits),
+        weight_s4_q.zext(sum_bits) + weight_delta_s4.sext(sum_bits),
     );
     m.assign(
         weight_updated,
@@ -347,8 +414,8 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
                 c.lanes_requested()
             ),
             format!(
-                "  weight_bits W = {w}, trace_bits T = {t}, reward_bits R = {r}, learning_shift L = {}, trace_decay_shift D = {}",
-                p.learning_shift(),
+                "  weight_bits W = {w}, trace_bits T = {t}, reward_bits R = {r}, {}, trace_decay_shift D = {}",
+                learning_shift_text(c),
                 p.trace_decay_shift()
             ),
             String::new(),
@@ -390,6 +457,9 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     let pre_i = m.input("pre_i", n_pre, "pre spikes, bit i = pre neuron i");
     let post_i = m.input("post_i", n_post, "post spikes, bit j = post neuron j");
     let reward_i = m.input("reward_i", r, "two's complement");
+    let learning_shift_i = c
+        .learning_shift_port_bits()
+        .map(|lb| m.input("learning_shift_i", lb, "L for this timestep's updates"));
     let learn_en_i = m.input("learn_en_i", 1, "0 keeps the weights this timestep");
     let host_pre_i = (n_pre > 1).then(|| m.input("host_pre_i", bi, "host: pre neuron i"));
     let host_post_i = (n_post > 1).then(|| m.input("host_post_i", bj, "host: post neuron j"));
@@ -517,6 +587,11 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         ],
         None,
     );
+    let learning_shift_q = learning_shift_i.map(|shift| {
+        let q = m.register("learning_shift_q", shift.width(), zero(shift.width()), "");
+        m.clocked(vec![(q, mux(step_start, shift, q))], None);
+        q
+    });
 
     m.section(&["Pipeline bookkeeping: where each stage's synapse word lives."]);
     let word_s: Vec<Net> = (1..PIPELINE_DEPTH)
@@ -722,31 +797,35 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
             ("eligibility_o", format!("lane{k}_eligibility")),
             ("pre_trace_o", format!("lane{k}_pre_trace")),
         ];
+        let mut inputs: Vec<(&str, Expr)> = vec![
+            ("clk_i", _clk.into()),
+            ("rst_ni", _rst.into()),
+            ("spikes_load_i", step_start.into()),
+            ("spikes_i", crate::hdl::concat(spikes)),
+            ("issue_i", sweeping_q.into()),
+            ("read_address_i", read_word.into()),
+            ("group_address_i", read_group.into()),
+            ("post_spike_i", post_spike_s1_q.into()),
+            ("post_trace_i", post_trace_read.into()),
+            ("reward_i", reward_q.into()),
+            ("learn_en_i", learn_en_q.into()),
+            ("pre_trace_write_i", pre_trace_write.into()),
+            ("pre_trace_address_i", pre_trace_address.into()),
+            ("eligibility_write_i", eligibility_write.into()),
+            ("eligibility_address_i", eligibility_address.into()),
+            ("weight_write_i", valid_q[4].into()),
+            ("weight_address_i", word_s[4].into()),
+            ("clear_i", clearing_q.into()),
+            ("host_write_i", lane_host_write),
+            ("host_weight_i", host_weight_i.into()),
+        ];
+        if let Some(shift) = learning_shift_q {
+            inputs.push(("learning_shift_i", shift.into()));
+        }
         let nets = m.instance(
             &format!("lane_{k}"),
             lane_module.clone(),
-            vec![
-                ("clk_i", _clk.into()),
-                ("rst_ni", _rst.into()),
-                ("spikes_load_i", step_start.into()),
-                ("spikes_i", crate::hdl::concat(spikes)),
-                ("issue_i", sweeping_q.into()),
-                ("read_address_i", read_word.into()),
-                ("group_address_i", read_group.into()),
-                ("post_spike_i", post_spike_s1_q.into()),
-                ("post_trace_i", post_trace_read.into()),
-                ("reward_i", reward_q.into()),
-                ("learn_en_i", learn_en_q.into()),
-                ("pre_trace_write_i", pre_trace_write.into()),
-                ("pre_trace_address_i", pre_trace_address.into()),
-                ("eligibility_write_i", eligibility_write.into()),
-                ("eligibility_address_i", eligibility_address.into()),
-                ("weight_write_i", valid_q[4].into()),
-                ("weight_address_i", word_s[4].into()),
-                ("clear_i", clearing_q.into()),
-                ("host_write_i", lane_host_write),
-                ("host_weight_i", host_weight_i.into()),
-            ],
+            inputs,
             outputs
                 .iter()
                 .map(|(port, net)| (*port, net.as_str()))

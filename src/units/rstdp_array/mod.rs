@@ -56,7 +56,8 @@ impl Design for RstdpArray {
         )
     }
 
-    /// `rstdp_array_8x8_k2_w16_t12_r8_l4_d4`, with `_c<n>` for a saturating current.
+    /// `rstdp_array_8x8_k2_w16_t12_r8_l4_d4`, with `_c<n>` for a saturating
+    /// current and `_ls<bits>` for a run-time learning shift.
     fn top_module(&self) -> String {
         let c = &self.config;
         let p = c.lane();
@@ -73,6 +74,10 @@ impl Design for RstdpArray {
         );
         if c.current_bits() != c.exact_current_bits() {
             name += &format!("_c{}", c.current_bits());
+        }
+        if let Some(lb) = c.learning_shift_port_bits() {
+            // The rule's L is then only the shift's first value: the port decides.
+            name += &format!("_ls{lb}");
         }
         name
     }

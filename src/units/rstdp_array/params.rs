@@ -59,6 +59,10 @@ pub struct ArrayConfig {
     shape: ArrayParams,
     lanes_requested: usize,
     current_bits: u32,
+    /// `Some(max)`: the learning shift is the run-time input `learning_shift_i`
+    /// (the plastic core's population drives it), wide enough for `max`;
+    /// `None`: the constant `learning_shift` of the rule.
+    learning_shift_port: Option<u32>,
 }
 
 impl TryFrom<RawArrayParams> for ArrayConfig {
@@ -93,6 +97,7 @@ impl TryFrom<RawArrayParams> for ArrayConfig {
             } else {
                 raw.current_bits
             },
+            learning_shift_port: None,
         })
     }
 }
@@ -103,6 +108,18 @@ fn exact_current_bits(lane: &LaneParams, n_pre: usize) -> u32 {
 }
 
 impl ArrayConfig {
+    /// This array with the learning shift as a run-time input able to carry
+    /// every shift up to `max` (a composed design's choice, not a key).
+    pub fn with_learning_shift_port(self, max: u32) -> Self {
+        ArrayConfig {
+            learning_shift_port: Some(max),
+            ..self
+        }
+    }
+    /// Width of `learning_shift_i`, or `None` for a constant shift.
+    pub fn learning_shift_port_bits(&self) -> Option<u32> {
+        self.learning_shift_port.map(|max| bits_for(max as u64))
+    }
     pub fn shape(&self) -> &ArrayParams {
         &self.shape
     }

@@ -2,7 +2,7 @@
 
 use crate::error::ParamError;
 use crate::units::rstdp_lane::LaneParams;
-use crate::units::rstdp_lane::step::{next_eligibility, next_trace, next_weight};
+use crate::units::rstdp_lane::step::{next_eligibility, next_trace, next_weight_at_shift};
 
 /// Array sizes hebb's models accept (the RTL will set its own, by memory size).
 pub const NEURONS: (usize, usize) = (1, 65_536);
@@ -91,6 +91,11 @@ impl FactoredArray {
         self.post_traces[post]
     }
 
+    /// Writes synapse (`pre`, `post`)'s weight, saturated into [0, MAXW].
+    pub fn set_weight(&mut self, pre: usize, post: usize, weight: u64) {
+        self.weights[pre * self.params.n_post + post] = self.params.lane.saturate_weight(weight);
+    }
+
     /// Starts fresh: every trace and eligibility 0, the weights kept.
     pub fn clear(&mut self) {
         self.pre_traces.fill(0);
@@ -117,6 +122,19 @@ impl FactoredArray {
 
     /// One timestep: `pre` and `post` spikes per neuron, one reward for the array.
     pub fn step(&mut self, pre: &[bool], post: &[bool], reward: i64, learn_en: bool) {
+        let shift = self.params.lane.learning_shift();
+        self.step_at_shift(pre, post, reward, learn_en, shift);
+    }
+
+    /// One timestep with the learning shift `shift` in place of the rule's L.
+    pub fn step_at_shift(
+        &mut self,
+        pre: &[bool],
+        post: &[bool],
+        reward: i64,
+        learn_en: bool,
+        shift: u32,
+    ) {
         let p = self.params.lane;
         let n_post = self.params.n_post;
         assert_eq!(
@@ -137,7 +155,8 @@ impl FactoredArray {
                     post_j,
                 );
                 self.eligibility[k] = e;
-                self.weights[k] = next_weight(&p, self.weights[k], e, reward, learn_en);
+                self.weights[k] =
+                    next_weight_at_shift(&p, self.weights[k], e, reward, learn_en, shift);
             }
         }
         for (trace, &spike) in self.pre_traces.iter_mut().zip(pre) {

@@ -144,10 +144,31 @@ pub fn next_weight(
     raw_reward: i64,
     learn_en: bool,
 ) -> u64 {
+    next_weight_at_shift(
+        params,
+        weight,
+        eligibility,
+        raw_reward,
+        learn_en,
+        params.learning_shift(),
+    )
+}
+
+/// Step 5 with the learning shift `shift` in place of the parameter's L (a
+/// plastic core's population moves it at run time).
+pub fn next_weight_at_shift(
+    params: &LaneParams,
+    weight: u64,
+    eligibility: i64,
+    raw_reward: i64,
+    learn_en: bool,
+    shift: u32,
+) -> u64 {
     if !learn_en {
         return weight;
     }
     let reward = params.saturate_reward(raw_reward);
-    let delta = (reward * eligibility) >> params.learning_shift();
+    // |r * e'| < 2^62: any shift of 63 or more leaves only the sign, as 63 does.
+    let delta = (reward * eligibility) >> shift.min(63);
     (weight as i64 + delta).clamp(0, params.max_weight() as i64) as u64
 }
