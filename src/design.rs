@@ -168,6 +168,10 @@ pub trait Design {
         }
         Ok(clocks)
     }
+    /// Clocks of built-in stimulus the main job runs when not told.
+    fn default_stimulus_clocks(&self) -> usize {
+        4000
+    }
     /// The structural estimate on `target`, from the description.
     fn estimate(&self, target: Target) -> Result<Resources> {
         Ok(crate::hdl::estimate::OperatorCount::of(self.module()?.as_ref()).resources(target))
@@ -196,6 +200,9 @@ impl<D: Design> Design for Renamed<D> {
     fn estimate_method(&self) -> &'static str {
         self.design.estimate_method()
     }
+    fn default_stimulus_clocks(&self) -> usize {
+        self.design.default_stimulus_clocks()
+    }
 }
 
 impl Design for Box<dyn Design> {
@@ -213,6 +220,9 @@ impl Design for Box<dyn Design> {
     }
     fn estimate_method(&self) -> &'static str {
         self.as_ref().estimate_method()
+    }
+    fn default_stimulus_clocks(&self) -> usize {
+        self.as_ref().default_stimulus_clocks()
     }
 }
 

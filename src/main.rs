@@ -153,9 +153,11 @@ struct RunArgs {
     /// Output folder [default: out/<unit>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Clocks of the built-in stimulus (timesteps for the lane), 1..=1000000.
-    #[arg(long, default_value_t = 4000)]
-    timesteps: usize,
+    /// Clocks of the built-in stimulus (timesteps for the lane), 1..=1000000
+    /// [default: the design's, 4000 for most units; the plastic core's covers
+    /// its weight load and a window of timesteps].
+    #[arg(long)]
+    timesteps: Option<usize>,
     /// Seed of the built-in stimulus.
     #[arg(long, default_value_t = 0x6865_6262)]
     seed: u64,
@@ -175,9 +177,10 @@ struct DefaultRun {
 /// `--set` pairs) and optionally the module name.
 #[derive(Args)]
 struct DesignArgs {
-    /// The unit (`hebb units` lists them with their keys).
-    #[arg(long, default_value = "rstdp_lane")]
-    unit: String,
+    /// The unit (`hebb units` lists them with their keys) [default: plastic_core;
+    /// rstdp_lane when a lane alias such as --weight-bits is given].
+    #[arg(long)]
+    unit: Option<String>,
     /// A TOML file of parameters: `key = value` lines, keys as `hebb units` lists them.
     #[arg(long)]
     params: Option<PathBuf>,
@@ -208,17 +211,33 @@ struct DesignArgs {
 }
 
 impl DesignArgs {
-    fn design(&self) -> Result<Box<dyn Design>> {
-        let unit = hebb::units::unit(&self.unit)?;
-        let mut sets = Vec::new();
-        let aliases = [
+    /// The unit's name: `--unit`, else the lane when a lane alias is
+    /// given, else the embedded default design (the plastic core).
+    fn unit_name(&self) -> &str {
+        match &self.unit {
+            Some(unit) => unit,
+            None if self.lane_aliases().iter().any(|(_, v)| v.is_some()) => {
+                hebb::units::rstdp_lane::UNIT
+            }
+            None => hebb::units::DEFAULT_UNIT,
+        }
+    }
+
+    fn lane_aliases(&self) -> [(&str, &Option<String>); 6] {
+        [
             ("weight_bits", &self.weight_bits),
             ("trace_bits", &self.trace_bits),
             ("reward_bits", &self.reward_bits),
             ("learning_shift", &self.learning_shift),
             ("trace_decay_shift", &self.trace_decay_shift),
             ("reset_weight", &self.reset_weight),
-        ];
+        ]
+    }
+
+    fn design(&self) -> Result<Box<dyn Design>> {
+        let unit = hebb::units::unit(self.unit_name())?;
+        let mut sets = Vec::new();
+        let aliases = self.lane_aliases();
         for (key, value) in aliases {
             if let Some(value) = value {
                 if unit.name() != hebb::units::rstdp_lane::UNIT {
@@ -532,17 +551,20 @@ fn lint(design: &dyn Design) -> Result<()> {
 const MAIN_JOB_TIMESTEPS: (usize, usize) = (1, 1_000_000);
 
 fn run_main_job(args: RunArgs) -> Result<bool> {
+    let design = args.design.design()?;
+    let clocks = args
+        .timesteps
+        .unwrap_or_else(|| design.default_stimulus_clocks());
     hebb::error::ParamError::check_range(
         "timesteps",
-        args.timesteps as i128,
+        clocks as i128,
         MAIN_JOB_TIMESTEPS.0 as i128,
         MAIN_JOB_TIMESTEPS.1 as i128,
     )?;
-    let design = args.design.design()?;
-    let inputs = design.stimulus(args.timesteps, args.seed)?;
+    let inputs = design.stimulus(clocks, args.seed)?;
     let out = args
         .out
-        .unwrap_or_else(|| PathBuf::from("out").join(&args.design.unit));
+        .unwrap_or_else(|| PathBuf::from("out").join(args.design.unit_name()));
     println!(
         "hebb main job: {} ({} clocks of built-in stimulus)",
         design.describe(),

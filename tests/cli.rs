@@ -137,10 +137,60 @@ fn generate_writes_rtl_constraints_and_resources() {
     assert_eq!(report["targets"][0]["estimate"]["ffs"], 8 + 3 * 6);
 }
 
+/// With no `--unit`, the main job runs the plastic core; a lane alias
+/// alone selects the lane.
+#[test]
+fn the_main_job_defaults_to_the_plastic_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hebb(
+        &["run", "--no-synth", "--out", "core", "--timesteps", "3000"],
+        dir.path(),
+    );
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("hebb main job: plastic_core "), "{t}");
+    assert!(
+        t.contains(", 0 diverge, 0 only in golden, 0 only in dut"),
+        "{t}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("core/resources.json")).unwrap(),
+    )
+    .unwrap();
+    let top = report["top_module"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(top.starts_with("plastic_core_64x16_k4_"), "{report}");
+    assert!(dir.path().join(format!("core/rtl/{top}.v")).is_file());
+
+    let lane = hebb(
+        &["generate", "--weight-bits", "8", "--out", "lane"],
+        dir.path(),
+    );
+    assert!(lane.status.success(), "{}", text(&lane));
+    assert!(
+        dir.path()
+            .join("lane/rtl/rstdp_lane_w8_t12_r8_l4_d4.v")
+            .is_file()
+    );
+}
+
 #[test]
 fn main_job_cosimulates_diffs_and_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let out = hebb(&["run", "--out", "job", "--timesteps", "600"], dir.path());
+    let out = hebb(
+        &[
+            "run",
+            "--unit",
+            "rstdp_lane",
+            "--out",
+            "job",
+            "--timesteps",
+            "600",
+        ],
+        dir.path(),
+    );
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(
@@ -237,7 +287,7 @@ fn units_are_chosen_by_name_and_lane_flags_only_fit_the_lane() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown)
-            .contains("unknown unit `sc_nope`: allowed rstdp_lane, rstdp_lane_pair, rstdp_array, lif_population, sc_sng"),
+            .contains("unknown unit `sc_nope`: allowed rstdp_lane, rstdp_lane_pair, rstdp_array, lif_population, plastic_core, sc_sng"),
         "{}",
         text(&unknown)
     );
@@ -273,6 +323,8 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
     let out = hebb(
         &[
             "generate",
+            "--unit",
+            "rstdp_lane",
             "--params",
             "lane.toml",
             "--set",
@@ -293,6 +345,8 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
     let out = hebb(
         &[
             "generate",
+            "--unit",
+            "rstdp_lane",
             "--set",
             "weight_bits=8",
             "--module-name",
@@ -339,7 +393,7 @@ fn parameters_come_from_a_toml_file_and_set_pairs_with_located_errors() {
         ),
     ];
     for (args, expected) in cases {
-        let mut full = vec!["generate"];
+        let mut full = vec!["generate", "--unit", "rstdp_lane"];
         full.extend_from_slice(args);
         full.extend_from_slice(&["--out", "never"]);
         let out = hebb(&full, dir.path());

@@ -41,7 +41,12 @@ fn core(array: RawArrayParams, edit: impl FnOnce(&mut RawPopulationParams)) -> C
         ..RawPopulationParams::default()
     };
     edit(&mut population);
-    CoreConfig::try_from(RawCoreParams { array, population }).expect("test parameters are valid")
+    CoreConfig::try_from(RawCoreParams {
+        array,
+        population,
+        small_memories_in_block_ram: true,
+    })
+    .expect("test parameters are valid")
 }
 
 fn array(n_pre: usize, n_post: usize, lanes: usize) -> RawArrayParams {
@@ -91,11 +96,14 @@ fn corners() -> Vec<(&'static str, CoreConfig)> {
             core(array(4, 3, 4), |_| {}),
         ),
         (
-            "7x5, K = 3, no leak, no refractory",
-            core(array(7, 5, 3), |p| {
-                p.leak_time_constant = 0.0;
-                p.refractory = 0;
-            }),
+            "7x5, K = 3, no leak, no refractory, small memories in flip-flops",
+            CoreConfig {
+                small_memories_in_block_ram: false,
+                ..core(array(7, 5, 3), |p| {
+                    p.leak_time_constant = 0.0;
+                    p.refractory = 0;
+                })
+            },
         ),
         (
             "6x4, narrow rule, saturating current, L climbing past R + T",

@@ -113,6 +113,9 @@ pub struct Memory {
     pub write_data: Expr,
     /// (read data register net, address).
     pub reads: Vec<(u32, Expr)>,
+    /// Block RAM however small (`ram_style = "block"`): a design for a part
+    /// whose logic cells are scarcer than its block RAMs asks for it.
+    pub block_ram: bool,
 }
 
 /// Memories of fewer bits than this are built in flip-flops: an eighth of
@@ -129,7 +132,7 @@ impl Memory {
     }
     /// Built in flip-flops (`ram_style = "logic"`), not block RAM.
     pub fn in_logic(&self) -> bool {
-        self.bits() < LOGIC_MEMORY_BITS
+        !self.block_ram && self.bits() < LOGIC_MEMORY_BITS
     }
 }
 
@@ -202,6 +205,23 @@ impl Module {
         let mut out = Vec::new();
         visit(self, &mut out);
         out
+    }
+
+    /// This module with every memory of it and of its instances in block
+    /// RAM, however small; each module of the subtree gets `suffix` added to
+    /// its name (its Verilog differs from the original's).
+    pub fn with_memories_in_block_ram(&self, suffix: &str) -> Module {
+        let mut module = self.renamed(&format!("{}{suffix}", self.name));
+        for item in &mut module.items {
+            match item {
+                Item::Memory(m) => m.block_ram = true,
+                Item::Instance(i) => {
+                    i.module = Arc::new(i.module.with_memories_in_block_ram(suffix));
+                }
+                _ => {}
+            }
+        }
+        module
     }
 
     /// The same module under another Verilog name.
@@ -785,6 +805,7 @@ impl ModuleBuilder {
             write_address,
             write_data,
             reads: read_ports,
+            block_ram: false,
         }));
         nets
     }

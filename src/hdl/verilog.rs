@@ -634,6 +634,8 @@ pub fn render(module: &Module) -> Result<String> {
                 view.memory_depth_last = m.depth() - 1;
                 if m.in_logic() {
                     view.memory_attribute = "(* ram_style = \"logic\" *) ".into();
+                } else if m.block_ram {
+                    view.memory_attribute = "(* ram_style = \"block\" *) ".into();
                 }
                 view.write_enable = p.expr(&m.write_enable);
                 view.write_address = p.expr(&m.write_address);

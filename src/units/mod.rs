@@ -86,6 +86,9 @@ pub static UNITS: &[&dyn UnitKind] = &[
     &sc_stdp::KIND,
 ];
 
+/// The embedded default design of the main job (`hebb run`, `make sim`).
+pub const DEFAULT_UNIT: &str = plastic_core::UNIT;
+
 /// The unit named `name`.
 pub fn unit(name: &str) -> Result<&'static dyn UnitKind> {
     UNITS

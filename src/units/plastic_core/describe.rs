@@ -2,6 +2,8 @@
 //! instances under a top module that owns the timestep control and the
 //! register of the last output spikes. docs/spec.md §4 states the protocol.
 
+use std::sync::Arc;
+
 use crate::design::Design;
 use crate::error::Result;
 use crate::hdl::{Expr, Module, ModuleBuilder, mux, zero};
@@ -15,7 +17,11 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
     let population = LifPopulation {
         params: c.population,
     };
-    let (array_module, population_module) = (array.module()?, population.module()?);
+    let (mut array_module, mut population_module) = (array.module()?, population.module()?);
+    if c.small_memories_in_block_ram {
+        array_module = Arc::new(array_module.with_memories_in_block_ram("_bram"));
+        population_module = Arc::new(population_module.with_memories_in_block_ram("_bram"));
+    }
     let lane = c.array.lane();
     let p = &c.population;
     let (n_pre, n_post) = (c.array.n_pre() as u32, c.array.n_post() as u32);

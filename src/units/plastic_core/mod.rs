@@ -49,8 +49,11 @@ impl Design for PlasticCore {
     /// `plastic_core_64x16_k4_<digest>`: the shape and a digest of the rest.
     fn top_module(&self) -> String {
         let c = &self.config;
-        let digest =
-            crate::units::params_digest(&(RstdpArray::new(c.array).top_module(), c.population));
+        let digest = crate::units::params_digest(&(
+            RstdpArray::new(c.array).top_module(),
+            c.population,
+            c.small_memories_in_block_ram,
+        ));
         format!(
             "{UNIT}_{}x{}_k{}_{digest}",
             c.array.n_pre(),
@@ -64,6 +67,15 @@ impl Design for PlasticCore {
             &self.config,
             &self.top_module(),
         )?))
+    }
+
+    /// The weight load and a window and a few timesteps more, so that the
+    /// main job's VCDs show a window end (thresholds and learning shift move).
+    fn default_stimulus_clocks(&self) -> usize {
+        let c = &self.config;
+        let load = c.array.n_pre() * c.array.n_post() + c.array.clear_clocks() as usize;
+        let timestep = c.array.timestep_clocks() as usize + 4;
+        load + (c.population.window as usize + 8) * timestep
     }
 
     /// Reset, clear, random weights, then timesteps of random input with
@@ -87,6 +99,11 @@ pub static KIND: crate::units::Unit<RawCoreParams> = crate::units::Unit {
             key: "population",
             allowed: "lif_population keys",
             meaning: "the neurons; neurons = array.n_post, current_bits = the array's current width, learning_shift_base = array.learning_shift",
+        },
+        crate::units::ParamKey {
+            key: "small_memories_in_block_ram",
+            allowed: "true or false",
+            meaning: "true: traces and neuron state in block RAM too (saves logic cells on a UP5K); false: memories under 512 bits in flip-flops",
         },
     ],
     build: |raw| Ok(Box::new(PlasticCore::new(CoreConfig::try_from(raw)?))),

@@ -15,6 +15,9 @@ use crate::units::rstdp_array::{ArrayConfig, RawArrayParams};
 pub struct RawCoreParams {
     pub array: RawArrayParams,
     pub population: RawPopulationParams,
+    /// Every memory in block RAM, the small ones too (traces, neuron state):
+    /// on parts like the UP5K logic cells run out long before block RAMs.
+    pub small_memories_in_block_ram: bool,
 }
 
 impl Default for RawCoreParams {
@@ -51,6 +54,7 @@ impl Default for RawCoreParams {
                 learning_shift_base: 4,
                 learning_shift_max: 8,
             },
+            small_memories_in_block_ram: true,
         }
     }
 }
@@ -60,6 +64,7 @@ impl Default for RawCoreParams {
 pub struct CoreConfig {
     pub array: ArrayConfig,
     pub population: PopulationParams,
+    pub small_memories_in_block_ram: bool,
 }
 
 impl TryFrom<RawCoreParams> for CoreConfig {
@@ -100,6 +105,7 @@ impl TryFrom<RawCoreParams> for CoreConfig {
         Ok(CoreConfig {
             array: array.with_learning_shift_port(population.learning_shift_max),
             population,
+            small_memories_in_block_ram: raw.small_memories_in_block_ram,
         })
     }
 }
