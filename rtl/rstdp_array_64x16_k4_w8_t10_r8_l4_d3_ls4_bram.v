@@ -7,8 +7,8 @@
 // synapse (weight, eligibility) in the lanes' block RAM, one trace per neuron.
 // step_i, while busy_o is low, starts a timestep: the spikes, reward and
 // learn_en are taken, and the lanes sweep the synapses column by column (post
-// neuron j), K pre neurons per clock: 262 clocks from step_i to the next
-// accepted step_i (256 clocks of sweep plus 6). A timestep starts only after the
+// neuron j), K pre neurons per clock: 263 clocks from step_i to the next
+// accepted step_i (256 clocks of sweep plus 7). A timestep starts only after the
 // previous one's writes retired (a stall, not forwarding), so no read sees a
 // stale word. Each column's input current sum_i pre_i * w_ij (weights before
 // the update, saturated) appears on current_o with current_valid_o.
@@ -58,6 +58,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   reg        valid_s3_q;
   reg        valid_s4_q;
   reg        valid_s5_q;
+  reg        valid_s6_q;
   wire       busy;
   wire       step_start;
   wire       clear_start;
@@ -66,7 +67,13 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   wire       sweep_last;
 
   assign busy        = sweeping_q
-                     | clearing_q | valid_s1_q | valid_s2_q | valid_s3_q | valid_s4_q | valid_s5_q;
+                     | clearing_q
+                     | valid_s1_q
+                     | valid_s2_q
+                     | valid_s3_q
+                     | valid_s4_q
+                     | valid_s5_q
+                     | valid_s6_q;
   assign step_start  = step_i & ~busy & ~clear_i;
   assign clear_start = clear_i & ~busy;
   assign group_last  = group_q == LAST_GROUP;
@@ -123,6 +130,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   reg [7:0] word_s3_q;
   reg [7:0] word_s4_q;
   reg [7:0] word_s5_q;
+  reg [7:0] word_s6_q;
   reg [3:0] group_s1_q;
   reg [3:0] column_s1_q;
   reg [3:0] column_s2_q;
@@ -143,11 +151,13 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
       valid_s3_q       <= 1'b0;
       valid_s4_q       <= 1'b0;
       valid_s5_q       <= 1'b0;
+      valid_s6_q       <= 1'b0;
       word_s1_q        <= 8'h0;
       word_s2_q        <= 8'h0;
       word_s3_q        <= 8'h0;
       word_s4_q        <= 8'h0;
       word_s5_q        <= 8'h0;
+      word_s6_q        <= 8'h0;
       group_s1_q       <= 4'h0;
       column_s1_q      <= 4'h0;
       column_s2_q      <= 4'h0;
@@ -166,11 +176,13 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
       valid_s3_q       <= valid_s2_q;
       valid_s4_q       <= valid_s3_q;
       valid_s5_q       <= valid_s4_q;
+      valid_s6_q       <= valid_s5_q;
       word_s1_q        <= word_q;
       word_s2_q        <= word_s1_q;
       word_s3_q        <= word_s2_q;
       word_s4_q        <= word_s3_q;
       word_s5_q        <= word_s4_q;
+      word_s6_q        <= word_s5_q;
       group_s1_q       <= group_q;
       column_s1_q      <= column_q;
       column_s2_q      <= column_s1_q;
@@ -271,8 +283,8 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
     .pre_trace_address_i   (pre_trace_address),
     .eligibility_write_i   (eligibility_write),
     .eligibility_address_i (eligibility_address),
-    .weight_write_i        (valid_s5_q),
-    .weight_address_i      (word_s5_q),
+    .weight_write_i        (valid_s6_q),
+    .weight_address_i      (word_s6_q),
     .clear_i               (clearing_q),
     .host_write_i          (host_write & (host_lane == 2'b00)),
     .host_weight_i         (host_weight_i),
@@ -304,8 +316,8 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
     .pre_trace_address_i   (pre_trace_address),
     .eligibility_write_i   (eligibility_write),
     .eligibility_address_i (eligibility_address),
-    .weight_write_i        (valid_s5_q),
-    .weight_address_i      (word_s5_q),
+    .weight_write_i        (valid_s6_q),
+    .weight_address_i      (word_s6_q),
     .clear_i               (clearing_q),
     .host_write_i          (host_write & (host_lane == 2'b01)),
     .host_weight_i         (host_weight_i),
@@ -337,8 +349,8 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
     .pre_trace_address_i   (pre_trace_address),
     .eligibility_write_i   (eligibility_write),
     .eligibility_address_i (eligibility_address),
-    .weight_write_i        (valid_s5_q),
-    .weight_address_i      (word_s5_q),
+    .weight_write_i        (valid_s6_q),
+    .weight_address_i      (word_s6_q),
     .clear_i               (clearing_q),
     .host_write_i          (host_write & (host_lane == 2'b10)),
     .host_weight_i         (host_weight_i),
@@ -370,8 +382,8 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
     .pre_trace_address_i   (pre_trace_address),
     .eligibility_write_i   (eligibility_write),
     .eligibility_address_i (eligibility_address),
-    .weight_write_i        (valid_s5_q),
-    .weight_address_i      (word_s5_q),
+    .weight_write_i        (valid_s6_q),
+    .weight_address_i      (word_s6_q),
     .clear_i               (clearing_q),
     .host_write_i          (host_write & (host_lane == 2'b11)),
     .host_weight_i         (host_weight_i),

@@ -29,7 +29,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
   input  wire [3:0]  pre_trace_address_i,
   input  wire        eligibility_write_i,
   input  wire [7:0]  eligibility_address_i,
-  input  wire        weight_write_i,   // s5: write weight_next_s5_q
+  input  wire        weight_write_i,   // s6: write weight_next_s6_q
   input  wire [7:0]  weight_address_i,
   input  wire        clear_i,          // trace and eligibility writes write zero
   input  wire        host_write_i,     // write host_weight_i at read_address_i
@@ -58,17 +58,17 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
     end
   end
 
-  // s5 result, written back at the next clock.
-  reg [7:0] weight_next_s5_q;
+  // s6 result, written back at the next clock.
+  reg [7:0] weight_next_s6_q;
   reg [9:0] eligibility_s3_q; // s3: e'
 
-  // s0: memories; the s5 write has the synapse port, the host the rest.
+  // s0: memories; the s6 write has the synapse port, the host the rest.
   wire [9:0] pre_trace_next; // s1
   wire [7:0] weight_write_address;
   wire [7:0] weight_write_data;
 
   assign weight_write_address = weight_write_i ? weight_address_i : read_address_i;
-  assign weight_write_data    = weight_write_i ? weight_next_s5_q : host_weight_i;
+  assign weight_write_data    = weight_write_i ? weight_next_s6_q : host_weight_i;
 
   // weight of synapse word j*G + g
   reg [7:0] weight_read_q;
@@ -202,6 +202,8 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
   wire [17:0] weight_delta_b2;         // product >>> bits 0..=2 of learning_shift_i
   wire [17:0] weight_delta_b3_shifted; // the line above >>> 8
   wire [17:0] weight_delta_b3;         // product >>> bits 0..=3 of learning_shift_i
+  reg  [17:0] weight_delta_s5_q;
+  reg  [7:0]  weight_s5_q;
 
   assign weight_delta_b0_shifted = $signed(weight_product_s4_q) >>> 1;
   assign weight_delta_b0         = learning_shift_i[0] ? weight_delta_b0_shifted
@@ -213,20 +215,36 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
   assign weight_delta_b3_shifted = $signed(weight_delta_b2) >>> 8;
   assign weight_delta_b3         = learning_shift_i[3] ? weight_delta_b3_shifted : weight_delta_b2;
 
-  // s4: w' = sat(w + dw) in 19 bits; learn_en_i low keeps w.
-  wire [18:0] weight_sum;
-  wire [7:0]  weight_updated;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      weight_delta_s5_q <= 18'h0;
+      weight_s5_q       <= 8'h0;
+    end else begin
+      weight_delta_s5_q <= weight_delta_b3;
+      weight_s5_q       <= weight_s4_q;
+    end
+  end
 
-  assign weight_sum     = {11'h0, weight_s4_q} + {weight_delta_b3[17], weight_delta_b3};
-  assign weight_updated = weight_sum[18] ? 8'h0
-                        : (|weight_sum[17:8]) ? MAX_WEIGHT
-                        : weight_sum[7:0];
+  // s5: w' = sat(w + dw): dw's low 10 bits summed in 11 bits; a dw that does
+  // not fit them saturates w' by its sign. learn_en_i low keeps w.
+  wire [10:0] weight_sum;
+  wire [7:0]  weight_updated;
+  wire        delta_fits; // dw fits 10 signed bits
+  wire [9:0]  delta_low;
+
+  assign delta_low      = weight_delta_s5_q[9:0];
+  assign weight_sum     = {3'b000, weight_s5_q} + {delta_low[9], delta_low};
+  assign delta_fits     = &weight_delta_s5_q[17:9] | ~|weight_delta_s5_q[17:9];
+  assign weight_updated = delta_fits
+                        ? (weight_sum[10] ? 8'h0 : (|weight_sum[9:8]) ? MAX_WEIGHT : weight_sum[7:0])
+                        : weight_delta_s5_q[17] ? 8'h0
+                        : MAX_WEIGHT;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      weight_next_s5_q <= 8'h0;
+      weight_next_s6_q <= 8'h0;
     end else begin
-      weight_next_s5_q <= learn_en_i ? weight_updated : weight_s4_q;
+      weight_next_s6_q <= learn_en_i ? weight_updated : weight_s5_q;
     end
   end
 

@@ -13,7 +13,7 @@ use crate::hdl::{
 use crate::units::rstdp_lane::LaneParams;
 use crate::units::rstdp_lane::describe::RuleConstants;
 
-use super::params::{ArrayConfig, PIPELINE_DEPTH};
+use super::params::ArrayConfig;
 
 /// Decay of a trace (unsigned): v - (v >> D), the identity when nothing decays.
 fn trace_decay(p: &LaneParams, trace: Net) -> Expr {
@@ -27,6 +27,62 @@ fn trace_decay(p: &LaneParams, trace: Net) -> Expr {
 /// The next trace: MAXT on a spike, else the decayed trace.
 fn trace_next(p: &LaneParams, max_trace: Net, spike: impl Into<Expr>, trace: Net) -> Expr {
     mux(spike, max_trace, trace_decay(p, trace))
+}
+
+/// s5 of a lane with a run-time shift: w' = sat(w + dw). Any dw beyond
+/// +-2^W saturates as 2^W does (w is in [0, 2^W - 1]), so the sum is formed
+/// in W + 3 bits from dw's low W + 2 bits, beside a test of whether dw fits
+/// them: a short carry chain instead of one of R + T bits.
+fn describe_narrow_weight_sum(
+    m: &mut ModuleBuilder,
+    p: &LaneParams,
+    weight_delta: Net,
+    weight: Net,
+    max_weight: Net,
+    learn_en: Net,
+    weight_next: Net,
+) {
+    let (w, product_bits) = (p.weight_bits(), p.product_bits());
+    let (low_bits, sum_bits) = (w + 2, w + 3);
+    m.section(&[&format!(
+        "s5: w' = sat(w + dw): dw's low {low_bits} bits summed in {sum_bits} bits; a dw that does"
+    ), "not fit them saturates w' by its sign. learn_en_i low keeps w."]);
+    let weight_sum = m.wire("weight_sum", sum_bits, "");
+    let weight_updated = m.wire("weight_updated", w, "");
+    let delta_fits = m.wire("delta_fits", 1, &format!("dw fits {low_bits} signed bits"));
+    if product_bits <= low_bits {
+        m.assign(
+            weight_sum,
+            weight.zext(sum_bits) + weight_delta.sext(sum_bits),
+        );
+        m.assign(delta_fits, lit(1, 1));
+    } else {
+        let delta_low = m.wire("delta_low", low_bits, "");
+        m.assign(delta_low, weight_delta.slice(low_bits - 1, 0));
+        m.assign(weight_sum, weight.zext(sum_bits) + delta_low.sext(sum_bits));
+        let upper = weight_delta.slice(product_bits - 1, low_bits - 1);
+        m.assign(delta_fits, upper.clone().all() | !upper.any());
+    }
+    m.assign(
+        weight_updated,
+        mux(
+            delta_fits,
+            mux(
+                weight_sum.bit(sum_bits - 1),
+                zero(w),
+                mux(
+                    weight_sum.slice(sum_bits - 2, w).any(),
+                    max_weight,
+                    weight_sum.slice(w - 1, 0),
+                ),
+            ),
+            mux(weight_delta.msb(), zero(w), max_weight),
+        ),
+    );
+    m.clocked(
+        vec![(weight_next, mux(learn_en, weight_updated, weight))],
+        None,
+    );
 }
 
 /// How a header names the learning shift: the constant, or the port.
@@ -89,7 +145,12 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     let pre_trace_address_i = m.input("pre_trace_address_i", ag, "");
     let eligibility_write_i = m.input("eligibility_write_i", 1, "");
     let eligibility_address_i = m.input("eligibility_address_i", a, "");
-    let weight_write_i = m.input("weight_write_i", 1, "s5: write weight_next_s5_q");
+    let write_stage = c.weight_write_stage();
+    let weight_write_i = m.input(
+        "weight_write_i",
+        1,
+        &format!("s{write_stage}: write weight_next_s{write_stage}_q"),
+    );
     let weight_address_i = m.input("weight_address_i", a, "");
     let clear_i = m.input("clear_i", 1, "trace and eligibility writes write zero");
     let host_write_i = m.input("host_write_i", 1, "write host_weight_i at read_address_i");
@@ -129,11 +190,15 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
         None,
     );
 
-    m.section(&["s5 result, written back at the next clock."]);
-    let weight_next_s5_q = m.register("weight_next_s5_q", w, zero(w), "");
+    m.section(&[&format!(
+        "s{write_stage} result, written back at the next clock."
+    )]);
+    let weight_next_q = m.register(&format!("weight_next_s{write_stage}_q"), w, zero(w), "");
     let eligibility_s3_q = m.register("eligibility_s3_q", t, zero(t), "s3: e'");
 
-    m.section(&["s0: memories; the s5 write has the synapse port, the host the rest."]);
+    m.section(&[&format!(
+        "s0: memories; the s{write_stage} write has the synapse port, the host the rest."
+    )]);
     let pre_trace_next = m.wire("pre_trace_next", t, "s1");
     let weight_write_address = m.wire("weight_write_address", a, "");
     let weight_write_data = m.wire("weight_write_data", w, "");
@@ -143,7 +208,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     );
     m.assign(
         weight_write_data,
-        mux(weight_write_i, weight_next_s5_q, host_weight_i),
+        mux(weight_write_i, weight_next_q, host_weight_i),
     );
     let weight_read = m.memory(
         "weights",
@@ -256,9 +321,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
         None,
     );
 
-    // With a run-time L, s3 registers the product and s4 shifts it before
-    // the sum, so the multiplier and the shifter do not share a clock.
-    let (weight_delta_s4, weight_s4_q) = match learning_shift_i {
+    match learning_shift_i {
         None => {
             m.section(&[&format!(
                 "s3: dw = (r * e') >>> L in R + T = {product_bits} bits (exact); e' is written back."
@@ -287,9 +350,36 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
                 ],
                 None,
             );
-            (weight_delta_s4_q, weight_s4_q)
+
+            m.section(&[&format!(
+                "s4: w' = sat(w + dw) in {sum_bits} bits; learn_en_i low keeps w."
+            )]);
+            let weight_sum = m.wire("weight_sum", sum_bits, "");
+            let weight_updated = m.wire("weight_updated", w, "");
+            m.assign(
+                weight_sum,
+                weight_s4_q.zext(sum_bits) + weight_delta_s4_q.sext(sum_bits),
+            );
+            m.assign(
+                weight_updated,
+                mux(
+                    weight_sum.bit(sum_bits - 1),
+                    zero(w),
+                    mux(
+                        weight_sum.slice(sum_bits - 2, w).any(),
+                        max_weight,
+                        weight_sum.slice(w - 1, 0),
+                    ),
+                ),
+            );
+            m.clocked(
+                vec![(weight_next_q, mux(learn_en_i, weight_updated, weight_s4_q))],
+                None,
+            );
         }
         Some(shift) => {
+            // A run-time L takes a stage of its own: s3 multiplies, s4
+            // shifts, s5 adds, so that no clock holds two of them.
             m.section(&[&format!(
                 "s3: r * e' in R + T = {product_bits} bits (exact); e' is written back."
             )]);
@@ -310,6 +400,7 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
                 ],
                 None,
             );
+
             m.section(&[
                 "s4: dw = product >>> learning_shift_i, one stage per bit of the",
                 "shift; a stage never shifts by more than R + T - 1, which already",
@@ -332,38 +423,27 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
                 m.assign(stage, mux(shift.bit(b), candidate, shifted));
                 shifted = stage;
             }
-            (shifted, weight_s4_q)
-        }
-    };
-
-    m.section(&[&format!(
-        "s4: w' = sat(w + dw) in {sum_bits} bits; learn_en_i low keeps w."
-    )]);
-    let weight_sum = m.wire("weight_sum", sum_bits, "");
-    let weight_updated = m.wire("weight_updated", w, "");
-    m.assign(
-        weight_sum,
-        weight_s4_q.zext(sum_bits) + weight_delta_s4.sext(sum_bits),
-    );
-    m.assign(
-        weight_updated,
-        mux(
-            weight_sum.bit(sum_bits - 1),
-            zero(w),
-            mux(
-                weight_sum.slice(sum_bits - 2, w).any(),
+            let weight_delta_s5_q =
+                m.register("weight_delta_s5_q", product_bits, zero(product_bits), "");
+            let weight_s5_q = m.register("weight_s5_q", w, zero(w), "");
+            m.clocked(
+                vec![
+                    (weight_delta_s5_q, shifted.into()),
+                    (weight_s5_q, weight_s4_q.into()),
+                ],
+                None,
+            );
+            describe_narrow_weight_sum(
+                &mut m,
+                p,
+                weight_delta_s5_q,
+                weight_s5_q,
                 max_weight,
-                weight_sum.slice(w - 1, 0),
-            ),
-        ),
-    );
-    m.clocked(
-        vec![(
-            weight_next_s5_q,
-            mux(learn_en_i, weight_updated, weight_s4_q),
-        )],
-        None,
-    );
+                learn_en_i,
+                weight_next_q,
+            );
+        }
+    }
 
     m.section(&[]);
     m.assign(contribution_o, contribution_s2_q);
@@ -431,8 +511,9 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
                 c.timestep_clocks()
             ),
             format!(
-                "accepted step_i ({} clocks of sweep plus {PIPELINE_DEPTH}). A timestep starts only after the",
-                c.sweep_clocks()
+                "accepted step_i ({} clocks of sweep plus {}). A timestep starts only after the",
+                c.sweep_clocks(),
+                c.pipeline_depth()
             ),
             "previous one's writes retired (a stall, not forwarding), so no read sees a".into(),
             "stale word. Each column's input current sum_i pre_i * w_ij (weights before".into(),
@@ -492,7 +573,8 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     let word_q = m.register("word_q", a, zero(a), "s0 synapse word, and the clear's");
     let group_q = last_group.map(|_| m.register("group_q", ag, zero(ag), "s0 group g"));
     let column_q = last_column.map(|_| m.register("column_q", bj, zero(bj), "s0 column j"));
-    let valid_q: Vec<Net> = (1..PIPELINE_DEPTH)
+    let weight_write_stage = c.weight_write_stage() as usize;
+    let valid_q: Vec<Net> = (1..c.pipeline_depth())
         .map(|s| m.register(&format!("valid_s{s}_q"), 1, zero(1), ""))
         .collect();
     let busy = m.wire("busy", 1, "");
@@ -594,7 +676,7 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     });
 
     m.section(&["Pipeline bookkeeping: where each stage's synapse word lives."]);
-    let word_s: Vec<Net> = (1..PIPELINE_DEPTH)
+    let word_s: Vec<Net> = (1..c.pipeline_depth())
         .map(|s| m.register(&format!("word_s{s}_q"), a, zero(a), ""))
         .collect();
     let group_s1_q = group_q.map(|_| m.register("group_s1_q", ag, zero(ag), ""));
@@ -813,8 +895,8 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
             ("pre_trace_address_i", pre_trace_address.into()),
             ("eligibility_write_i", eligibility_write.into()),
             ("eligibility_address_i", eligibility_address.into()),
-            ("weight_write_i", valid_q[4].into()),
-            ("weight_address_i", word_s[4].into()),
+            ("weight_write_i", valid_q[weight_write_stage - 1].into()),
+            ("weight_address_i", word_s[weight_write_stage - 1].into()),
             ("clear_i", clearing_q.into()),
             ("host_write_i", lane_host_write),
             ("host_weight_i", host_weight_i.into()),

@@ -15,9 +15,10 @@ use super::step::ArrayParams;
 pub const RTL_NEURONS: (usize, usize) = (1, 64);
 /// Lanes the generator accepts (more than `n_pre` are not built: see `lanes_used`).
 pub const LANES: (usize, usize) = (1, 16);
-/// Clocks a timestep takes beyond its sweep: the clock that accepts `step_i`
-/// and the drain of the five stages behind the memory read (s1 decay and
-/// pairing, s2 eligibility sum, s3 product, s4 weight sum, s5 weight write).
+/// Clocks a timestep takes beyond its sweep with a constant learning shift:
+/// the clock that accepts `step_i` and the drain of the five stages behind
+/// the memory read (s1 decay and pairing, s2 eligibility sum, s3 product,
+/// s4 weight sum, s5 weight write). A run-time shift adds its own stage.
 pub const PIPELINE_DEPTH: u64 = 6;
 
 /// The array's keys as a parameter file spells them.
@@ -155,7 +156,16 @@ impl ArrayConfig {
     /// Clocks from the clock that accepts `step_i` to the first clock that
     /// can accept the next one: the sweep plus the pipeline drain.
     pub fn timestep_clocks(&self) -> u64 {
-        self.sweep_clocks() + PIPELINE_DEPTH
+        self.sweep_clocks() + self.pipeline_depth()
+    }
+    /// The accepting clock and the stages behind the memory read: s1..s5,
+    /// and with a run-time learning shift s4 shifts and s5 adds (s6 writes).
+    pub fn pipeline_depth(&self) -> u64 {
+        PIPELINE_DEPTH + u64::from(self.learning_shift_port.is_some())
+    }
+    /// The stage whose register the weight memory writes from (s5 or s6).
+    pub fn weight_write_stage(&self) -> u64 {
+        self.pipeline_depth() - 1
     }
     /// Clocks from the clock that accepts `clear_i` to the first that can
     /// accept a step: one memory word per clock.
