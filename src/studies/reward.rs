@@ -89,6 +89,7 @@ pub fn demo_core() -> RawCoreParams {
             learning_shift_base: 13,
             learning_shift_max: 15,
         },
+        ..RawCoreParams::default()
     }
 }
 
