@@ -385,6 +385,9 @@ fn execute(command: Command) -> Result<bool> {
         Command::Demo {
             demo: Demo::Homeostasis { seed, out },
         } => with_output_lock(&out, || demo_homeostasis(seed, &out)),
+        Command::Demo {
+            demo: Demo::Reward { seed, out },
+        } => with_output_lock(&out, || demo_reward(seed, &out)),
         Command::ScAccuracy { out, budget } => {
             if let Some(b) = budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
                 return Err(Error::Other(format!(
@@ -449,6 +452,65 @@ enum Demo {
         #[arg(long, default_value = "out/homeostasis")]
         out: PathBuf,
     },
+    /// A plastic core (16 inputs, 4 neurons) learns from reward alone which
+    /// neuron answers which of 4 input patterns; the first 400 trials also
+    /// run on the Verilated RTL, compared with the step model at every
+    /// timestep: reward.json (accuracy per block, weights, RTL prefix) and
+    /// reward.svg.
+    Reward {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "out/reward")]
+        out: PathBuf,
+    },
+}
+
+fn demo_reward(seed: u64, out: &Path) -> Result<bool> {
+    let report = hebb::studies::reward::run(seed)?;
+    let files = vec![
+        ("reward.json".to_string(), report.json()?),
+        ("reward.svg".to_string(), report.render_svg()?),
+    ];
+    for written in hebb::outputs::write_all(out, &files)? {
+        println!("wrote {}", written.display());
+    }
+    let percent = |a: f64| format!("{:.0} %", a * 100.0);
+    let blocks = &report.block_accuracy;
+    println!(
+        "{} trials in blocks of {}, chance {}: accuracy {}",
+        report.task.trials,
+        report.trials_per_block,
+        percent(report.chance),
+        blocks
+            .iter()
+            .map(|&a| percent(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match report.trials_to_criterion {
+        Some(t) => println!(
+            "at least {} in every block from trial {t} to the end",
+            percent(hebb::studies::reward::CRITERION)
+        ),
+        None => println!(
+            "the last block is below {}",
+            percent(hebb::studies::reward::CRITERION)
+        ),
+    }
+    println!(
+        "RTL prefix: {} trials ({} timesteps) on the Verilated RTL in {:.1} s: {}",
+        report.rtl_prefix_trials,
+        report.rtl_prefix_timesteps,
+        report.rtl_prefix_seconds,
+        match &report.rtl_prefix_mismatch {
+            None if report.rtl_prefix_match => {
+                "equal to the step model at every timestep and every trial's end".to_string()
+            }
+            None => "not compared".to_string(),
+            Some(m) => format!("DIFFERS: {m}"),
+        }
+    );
+    Ok(report.learned() && report.rtl_prefix_match)
 }
 
 fn demo_homeostasis(seed: u64, out: &Path) -> Result<bool> {
