@@ -577,3 +577,57 @@ fn hebb_core_writes_recordings_and_weights_that_load_back() {
         assert!(!out3.exists(), "{bad:?}");
     }
 }
+
+/// The core with its array's `learn_en_i` tied high (a planted fault).
+struct AlwaysLearning(hebb::units::plastic_core::PlasticCore);
+
+impl hebb::design::Design for AlwaysLearning {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+    fn top_module(&self) -> String {
+        self.0.top_module()
+    }
+    fn module(&self) -> hebb::error::Result<std::sync::Arc<hebb::hdl::Module>> {
+        let mut m = self.0.module()?.as_ref().clone();
+        for item in &mut m.items {
+            if let hebb::hdl::Item::Instance(i) = item
+                && i.name == "array"
+            {
+                let port = i
+                    .inputs
+                    .iter_mut()
+                    .find(|(n, _)| n == "learn_en_i")
+                    .unwrap();
+                port.1 = hebb::hdl::lit(1, 1);
+            }
+        }
+        Ok(std::sync::Arc::new(m))
+    }
+}
+
+#[test]
+fn a_core_that_differs_from_the_step_model_is_an_error_naming_timestep_and_neuron() {
+    use hebb::design::Design;
+    let c = small();
+    let w = random_weights(12, &c);
+    let faulty = AlwaysLearning(hebb::units::plastic_core::PlasticCore::new(c));
+    let mut s = CoreSession::for_design(&faulty, c, Beside::CycleModel, |i, j| w[i][j]).unwrap();
+    s.set_learning(false);
+    let e = stimulus(13, 6, 300, 40)
+        .iter()
+        .find_map(|(x, r)| s.step(x, *r).err())
+        .expect("learning that should be off is caught")
+        .to_string();
+    assert!(e.contains("timestep ") && e.contains("neuron "), "{e}");
+    assert!(
+        e.contains("in the step model") && e.contains("in the cycle model"),
+        "{e}"
+    );
+    // The healthy core passes the same run.
+    let healthy = hebb::units::plastic_core::PlasticCore::new(c);
+    assert_eq!(faulty.top_module(), healthy.top_module());
+    let mut s = CoreSession::for_design(&healthy, c, Beside::CycleModel, |i, j| w[i][j]).unwrap();
+    s.set_learning(false);
+    run(&mut s, &stimulus(13, 6, 300, 40));
+}

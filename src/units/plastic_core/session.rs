@@ -106,15 +106,26 @@ impl CoreSession {
         beside: Beside,
         initial_weight: impl Fn(usize, usize) -> u64,
     ) -> Result<Self> {
+        Self::for_design(&PlasticCore::new(config), config, beside, initial_weight)
+    }
+
+    /// A session whose driver runs `design`, a core of `config` whose
+    /// description may differ from `describe.rs`'s (a planted fault).
+    pub fn for_design(
+        design: &dyn Design,
+        config: CoreConfig,
+        beside: Beside,
+        initial_weight: impl Fn(usize, usize) -> u64,
+    ) -> Result<Self> {
         let model = CoreModel::new(config, &initial_weight);
         let driver = match beside {
             Beside::Nothing => None,
-            Beside::CycleModel => Some(CoreDriver::new(config, false)?),
-            Beside::Rtl => Some(CoreDriver::new(config, true)?),
+            Beside::CycleModel => Some(CoreDriver::for_design(design, config, false)?),
+            Beside::Rtl => Some(CoreDriver::for_design(design, config, true)?),
         };
         let mut session = CoreSession {
             spike_counts: vec![0; config.array.n_post()],
-            top_module: PlasticCore::new(config).top_module(),
+            top_module: design.top_module(),
             model,
             driver,
             beside,
