@@ -136,6 +136,12 @@ enum Command {
         #[command(subcommand)]
         demo: Demo,
     },
+    /// Run a plastic core timestep by timestep on its step model (with --rtl
+    /// in lockstep with its Verilated RTL): random input spikes, a reward
+    /// rule, learning switched off and on, weight normalization; writes the
+    /// weights over time (weights.csv, weights.vcd) and the final weights
+    /// (weights.json, loadable with --load-weights).
+    Core(CoreArgs),
     /// Lint (verilator -Wall, iverilog -g2005) and synthesize (Yosys iCE40, xc7) a design's RTL.
     Lint {
         #[command(flatten)]
@@ -164,6 +170,58 @@ struct RunArgs {
     /// Skip Yosys; the resource report then holds the estimate only.
     #[arg(long)]
     no_synth: bool,
+}
+
+#[derive(Args)]
+struct CoreArgs {
+    /// A TOML file of the core's parameters (`array = { ... }`, `population = { ... }`).
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// One parameter, `key=value` (repeatable; wins over --params).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Timesteps to run, 1..=10000000.
+    #[arg(long, default_value_t = 1000)]
+    timesteps: u64,
+    /// Seed of the random initial weights and input spikes (SplitMix64).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Probability that an input spikes in a timestep (each input, each timestep), 0..=1.
+    #[arg(long, default_value_t = 0.1)]
+    input_rate: f64,
+    /// The reward of each timestep: an integer (constant, saturated to the
+    /// reward width), or `neuron:J`: the most positive reward after a
+    /// timestep where neuron J spiked, the most negative after one where
+    /// only other neurons spiked, 0 after a silent one.
+    #[arg(long, default_value = "neuron:0", allow_hyphen_values = true)]
+    reward: String,
+    /// Also run the Verilated RTL (and the cycle model) in lockstep; any
+    /// spike that differs is exit 1.
+    #[arg(long)]
+    rtl: bool,
+    /// Learning off from this timestep on (timesteps count from 1).
+    #[arg(long, value_name = "T")]
+    learn_off_from: Option<u64>,
+    /// Learning on from this timestep on (off before it unless
+    /// --learn-off-from comes earlier).
+    #[arg(long, value_name = "T")]
+    learn_on_from: Option<u64>,
+    /// Normalize every neuron's incoming weight sum to --normalize-target
+    /// after every N-th timestep.
+    #[arg(long, value_name = "N", requires = "normalize_target")]
+    normalize_every: Option<u64>,
+    /// The column sum a normalization aims at, 0..=n_pre*MAXW.
+    #[arg(long, value_name = "X", requires = "normalize_every")]
+    normalize_target: Option<u64>,
+    /// Record every weight after every N-th timestep (and at timestep 0).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    record_every: u64,
+    /// Start from the weights of a weights file (JSON, as weights.json) instead of random weights.
+    #[arg(long, value_name = "FILE")]
+    load_weights: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "out/core")]
+    out: PathBuf,
 }
 
 /// `hebb` with no subcommand runs the main job with its defaults.
@@ -420,6 +478,7 @@ fn execute(command: Command) -> Result<bool> {
             }
             Ok(true)
         }
+        Command::Core(args) => core_run(&args),
         Command::Units => {
             print_units()?;
             Ok(true)
@@ -730,4 +789,300 @@ fn testbench(path: &std::path::Path, out: &std::path::Path, run: bool) -> Result
     )?;
     print!("{output}");
     Ok(output.contains("PASS:") && !output.contains("MISMATCH"))
+}
+
+/// Weights `hebb core` may hold in memory for its recording (8 bytes each).
+const CORE_RECORDED_WEIGHTS: u64 = 1 << 24;
+
+/// `--reward`: a constant, or rewarding neuron J's spikes.
+#[derive(Debug, Clone, Copy)]
+enum RewardRule {
+    Constant(i64),
+    Neuron(usize),
+}
+
+impl RewardRule {
+    fn parse(text: &str, n_post: usize) -> Result<Self> {
+        if let Some(j) = text.strip_prefix("neuron:") {
+            return match j.parse::<usize>() {
+                Ok(j) if j < n_post => Ok(RewardRule::Neuron(j)),
+                _ => Err(Error::Other(format!(
+                    "--reward {text}: neuron `{j}` is out of range: allowed 0..={}",
+                    n_post - 1
+                ))),
+            };
+        }
+        text.parse::<i64>().map(RewardRule::Constant).map_err(|_| {
+            Error::Other(format!(
+                "--reward {text}: allowed an integer (a constant reward) or neuron:J (J in 0..={})",
+                n_post - 1
+            ))
+        })
+    }
+
+    /// The reward of the timestep after one that spiked `last`.
+    fn reward(self, last: &[bool], lane: &hebb::units::rstdp_lane::LaneParams) -> i64 {
+        match self {
+            RewardRule::Constant(r) => r,
+            RewardRule::Neuron(j) if last[j] => lane.max_reward(),
+            RewardRule::Neuron(_) if last.iter().any(|&s| s) => lane.min_reward(),
+            RewardRule::Neuron(_) => 0,
+        }
+    }
+}
+
+/// Whether learning is on at timestep `t` (from 1): on throughout by
+/// default; off from `off`; on from `on` (off before it); both: a pause
+/// (`off < on`) or a window (`on < off`).
+fn learning_at(t: u64, off: Option<u64>, on: Option<u64>) -> bool {
+    match (off, on) {
+        (None, None) => true,
+        (Some(off), None) => t < off,
+        (None, Some(on)) => t >= on,
+        (Some(off), Some(on)) if off < on => t < off || t >= on,
+        (Some(off), Some(on)) => t >= on && t < off,
+    }
+}
+
+/// A progress bar on stderr that appears only when both stdout and stderr
+/// are terminals and the run has lasted 2 s; `tick` advances it.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    visible: bool,
+    shown: bool,
+    start: std::time::Instant,
+}
+
+impl Progress {
+    fn new(total: u64, what: &'static str) -> Self {
+        use std::io::IsTerminal;
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} timesteps, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::hidden(),
+        )
+        .with_style(style)
+        .with_message(what);
+        Progress {
+            bar,
+            visible: std::io::stdout().is_terminal() && std::io::stderr().is_terminal(),
+            shown: false,
+            start: std::time::Instant::now(),
+        }
+    }
+
+    fn tick(&mut self) {
+        self.bar.inc(1);
+        if self.visible && !self.shown && self.start.elapsed().as_secs() >= 2 {
+            // stderr() itself draws nothing when stderr is not a terminal.
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// `hebb core`: everything is checked (parameters, options, the weights
+/// file) before the output folder is touched; outputs are written whole at
+/// the end. A difference between the step model and the RTL is exit 1.
+fn core_run(args: &CoreArgs) -> Result<bool> {
+    use hebb::error::ParamError;
+    use hebb::units::plastic_core::session::{Beside, CoreSession, WeightDump};
+    let values = ParamValues::gather(args.params.as_deref(), &args.sets)?;
+    let config = hebb::units::plastic_core::params::config_from_values(&values)?;
+    let (n_pre, n_post) = (config.array.n_pre(), config.array.n_post());
+    let lane = *config.array.lane();
+    ParamError::check_range("timesteps", args.timesteps.into(), 1, 10_000_000)?;
+    if !(0.0..=1.0).contains(&args.input_rate) {
+        return Err(Error::Other(format!(
+            "parameter `input_rate` = {} is out of range: allowed 0..=1 (a probability per input and timestep)",
+            args.input_rate
+        )));
+    }
+    let reward = RewardRule::parse(&args.reward, n_post)?;
+    if let (Some(off), Some(on)) = (args.learn_off_from, args.learn_on_from)
+        && off == on
+    {
+        return Err(Error::Other(format!(
+            "--learn-off-from {off} and --learn-on-from {on} name the same timestep"
+        )));
+    }
+    if let Some(n) = args.normalize_every {
+        ParamError::check_range("normalize_every", n.into(), 1, u64::MAX.into())?;
+    }
+    if let Some(x) = args.normalize_target {
+        let most = n_pre as u64 * lane.max_weight();
+        if x > most {
+            return Err(Error::Other(format!(
+                "parameter `normalize_target` = {x} is out of range: allowed 0..={most} (n_pre x MAXW)"
+            )));
+        }
+    }
+    ParamError::check_range("record_every", args.record_every.into(), 1, u64::MAX.into())?;
+    let rows = args.timesteps / args.record_every + 1;
+    let synapses = (n_pre * n_post) as u64;
+    if rows.saturating_mul(synapses) > CORE_RECORDED_WEIGHTS {
+        let least = args.timesteps / (CORE_RECORDED_WEIGHTS / synapses - 1).max(1) + 1;
+        return Err(Error::Other(format!(
+            "--record-every {}: {rows} recorded timesteps of {synapses} weights exceed the {CORE_RECORDED_WEIGHTS} weights a run records; allowed --record-every {least} or more for {} timesteps",
+            args.record_every, args.timesteps
+        )));
+    }
+    // The weights file is read and checked before anything is written.
+    let loaded = match &args.load_weights {
+        Some(path) => {
+            let dump = WeightDump::read(path)?;
+            dump.check(&config, path)?;
+            Some(dump.weights)
+        }
+        None => None,
+    };
+    let mut rng = hebb::rng::SplitMix64(args.seed);
+    let random: Vec<u64> = (0..synapses)
+        .map(|_| rng.next_u64() & lane.max_weight())
+        .collect();
+    let initial = |i: usize, j: usize| match &loaded {
+        Some(w) => w[i][j],
+        None => random[i * n_post + j],
+    };
+    // A u64 below which a uniform draw counts as a spike.
+    let spike_below = (args.input_rate * 2f64.powi(64)).min(u64::MAX as f64) as u64;
+    let beside = if args.rtl {
+        Beside::Rtl
+    } else {
+        Beside::Nothing
+    };
+    // Set while the run compares the step model with the RTL: an error
+    // then is a difference (exit 1), not a failure to run (exit 2).
+    let comparing = std::cell::Cell::new(false);
+    let result = with_output_lock(&args.out, || {
+        let mut session = CoreSession::new(config, beside, initial)?;
+        session.record_every(args.record_every)?;
+        let start_weights = session.weights();
+        let start_shift = session.learning_shift();
+        let mut shifts = (start_shift, start_shift);
+        let mut normalizations = 0u64;
+        let mut last = vec![false; n_post];
+        let mut progress = Progress::new(args.timesteps, "hebb core");
+        comparing.set(args.rtl);
+        for t in 1..=args.timesteps {
+            session.set_learning(learning_at(t, args.learn_off_from, args.learn_on_from));
+            let input: Vec<bool> = (0..n_pre)
+                .map(|_| spike_below == u64::MAX || rng.next_u64() < spike_below)
+                .collect();
+            last = session.step(&input, reward.reward(&last, &lane))?;
+            if let (Some(every), Some(target)) = (args.normalize_every, args.normalize_target)
+                && t.is_multiple_of(every)
+            {
+                session.normalize(target)?;
+                normalizations += 1;
+            }
+            let shift = session.learning_shift();
+            shifts = (shifts.0.min(shift), shifts.1.max(shift));
+            progress.tick();
+        }
+        drop(progress);
+        session.verify()?;
+        comparing.set(false);
+        let summary = CoreSummary {
+            start_weights,
+            end_weights: session.weights(),
+            start_shift,
+            end_shift: session.learning_shift(),
+            shifts,
+            normalizations,
+            spike_counts: session.spike_counts().to_vec(),
+        };
+        let mut files = vec![("weights.json".to_string(), session.dump().to_json())];
+        if let Some(h) = session.history() {
+            files.push(("weights.csv".to_string(), h.csv()));
+            files.push(("weights.vcd".to_string(), h.vcd()?));
+        }
+        session.finish()?;
+        let written = hebb::outputs::write_all(&args.out, &files)?;
+        Ok((written, summary))
+    });
+    let (written, summary) = match result {
+        Ok(done) => done,
+        Err(e) if comparing.get() => {
+            println!("hebb core: the step model and the RTL differ: {e}");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    println!(
+        "hebb core: {} for {} timesteps (seed {}, input rate {}, reward {}){}",
+        hebb::units::plastic_core::PlasticCore::new(config).top_module(),
+        args.timesteps,
+        args.seed,
+        args.input_rate,
+        args.reward,
+        if args.rtl {
+            "; RTL (Verilated) == cycle model at every clock, spikes and currents == step model every timestep, whole core compared after every load, normalization and at the end"
+        } else {
+            " on the step model"
+        }
+    );
+    summary.print(n_pre, n_post, args.normalize_target);
+    for f in written {
+        println!("wrote {}", f.display());
+    }
+    Ok(true)
+}
+
+/// What `hebb core` prints at its end.
+struct CoreSummary {
+    start_weights: Vec<Vec<u64>>,
+    end_weights: Vec<Vec<u64>>,
+    start_shift: u32,
+    end_shift: u32,
+    shifts: (u32, u32),
+    normalizations: u64,
+    spike_counts: Vec<u64>,
+}
+
+impl CoreSummary {
+    fn print(&self, n_pre: usize, n_post: usize, target: Option<u64>) {
+        let counts: Vec<String> = self
+            .spike_counts
+            .iter()
+            .enumerate()
+            .map(|(j, c)| format!("{j}:{c}"))
+            .collect();
+        println!("spikes per neuron  {}", counts.join(" "));
+        println!(
+            "learning shift     {} at the start, {} at the end ({}..={} during the run)",
+            self.start_shift, self.end_shift, self.shifts.0, self.shifts.1
+        );
+        let mean =
+            |w: &[Vec<u64>]| w.iter().flatten().sum::<u64>() as f64 / (n_pre * n_post) as f64;
+        let changed = self
+            .start_weights
+            .iter()
+            .flatten()
+            .zip(self.end_weights.iter().flatten())
+            .filter(|(a, b)| a != b)
+            .count();
+        println!(
+            "weights            mean {:.2} at the start, {:.2} at the end; {changed} of {} synapses changed",
+            mean(&self.start_weights),
+            mean(&self.end_weights),
+            n_pre * n_post
+        );
+        if let Some(target) = target {
+            println!(
+                "normalization      {} passes to a column sum of {target}",
+                self.normalizations
+            );
+        }
+    }
 }

@@ -7,6 +7,7 @@
 pub mod describe;
 pub mod driver;
 pub mod params;
+pub mod session;
 pub mod step;
 
 use std::sync::Arc;

@@ -117,3 +117,12 @@ fn prefixed(member: &'static str, e: ParamError) -> ParamError {
     let parameter: &'static str = Box::leak(format!("{member}.{}", e.parameter).into_boxed_str());
     ParamError { parameter, ..e }
 }
+
+/// The core of these parameter values over the defaults (`--params`,
+/// `--set`), as `Unit::design` resolves a unit's: an unknown key, a wrong
+/// type, a value out of range or members that disagree is an error naming
+/// the key and where its value came from.
+pub fn config_from_values(values: &crate::params::ParamValues) -> crate::error::Result<CoreConfig> {
+    let raw: RawCoreParams = values.resolve(super::UNIT)?;
+    CoreConfig::try_from(raw).map_err(|e| values.locate(e))
+}
