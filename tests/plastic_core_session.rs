@@ -49,7 +49,11 @@ fn raw_core_w(n_pre: usize, n_post: usize, lanes: usize, weight_bits: u32) -> Ra
         learning_shift_max: array.learning_shift + 3,
         ..RawPopulationParams::default()
     };
-    RawCoreParams { array, population }
+    RawCoreParams {
+        array,
+        population,
+        ..RawCoreParams::default()
+    }
 }
 
 /// The one core the RTL tests use (one Verilator build, cached).
