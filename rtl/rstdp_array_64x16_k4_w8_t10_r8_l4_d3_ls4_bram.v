@@ -59,37 +59,35 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   reg        valid_s4_q;
   reg        valid_s5_q;
   reg        valid_s6_q;
-  wire       busy;
+  reg        busy_q;     // sweeping, clearing or a stage valid
+  wire       sweeping_next;
+  wire       clearing_next;
   wire       step_start;
   wire       clear_start;
   wire       group_last;
   wire       column_last;
   wire       sweep_last;
 
-  assign busy        = sweeping_q
-                     | clearing_q
-                     | valid_s1_q
-                     | valid_s2_q
-                     | valid_s3_q
-                     | valid_s4_q
-                     | valid_s5_q
-                     | valid_s6_q;
-  assign step_start  = step_i & ~busy & ~clear_i;
-  assign clear_start = clear_i & ~busy;
-  assign group_last  = group_q == LAST_GROUP;
-  assign column_last = column_q == LAST_COLUMN;
-  assign sweep_last  = group_last & column_last;
+  assign step_start    = step_i & ~busy_q & ~clear_i;
+  assign clear_start   = clear_i & ~busy_q;
+  assign group_last    = group_q == LAST_GROUP;
+  assign column_last   = column_q == LAST_COLUMN;
+  assign sweep_last    = group_last & column_last;
+  assign sweeping_next = step_start | (sweeping_q & ~sweep_last);
+  assign clearing_next = clear_start | (clearing_q & ~(word_q == LAST_WORD));
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      busy_q     <= 1'b0;
       sweeping_q <= 1'b0;
       clearing_q <= 1'b0;
       word_q     <= 8'h0;
       group_q    <= 4'h0;
       column_q   <= 4'h0;
     end else begin
-      sweeping_q <= step_start | (sweeping_q & ~sweep_last);
-      clearing_q <= clear_start | (clearing_q & ~(word_q == LAST_WORD));
+      busy_q     <= sweeping_next | clearing_next | sweeping_q | valid_s1_q | valid_s2_q | valid_s3_q | valid_s4_q | valid_s5_q;
+      sweeping_q <= sweeping_next;
+      clearing_q <= clearing_next;
       word_q     <= (step_start | clear_start) ? 8'h0 : (sweeping_q | clearing_q) ? word_q + 8'h1 : word_q;
       group_q    <= step_start ? 4'h0 : sweeping_q ? (group_last ? 4'h0 : group_q + 4'h1) : group_q;
       column_q   <= step_start ? 4'h0 : (sweeping_q & group_last) ? column_q + 4'h1 : column_q;
@@ -260,7 +258,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   wire [9:0] lane0_eligibility;  // lane_0.eligibility_o
   wire [9:0] lane0_pre_trace;    // lane_0.pre_trace_o
 
-  assign host_write          = host_we_i & ~busy;
+  assign host_write          = host_we_i & ~busy_q;
   assign pre_trace_write     = (valid_s1_q & last_column_s1_q) | clearing_q;
   assign pre_trace_address   = clearing_q ? word_q[3:0] : group_s1_q;
   assign eligibility_write   = valid_s3_q | clearing_q;
@@ -435,7 +433,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   end
 
   // Outputs; host reads come from the lane of host_lane_q.
-  assign busy_o             = busy;
+  assign busy_o             = busy_q;
   assign current_valid_o    = current_valid_q;
   assign current_post_o     = current_post_q;
   assign current_o          = current_q;

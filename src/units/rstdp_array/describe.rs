@@ -577,17 +577,23 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
     let valid_q: Vec<Net> = (1..c.pipeline_depth())
         .map(|s| m.register(&format!("valid_s{s}_q"), 1, zero(1), ""))
         .collect();
-    let busy = m.wire("busy", 1, "");
+    // busy is the OR of the control and stage flags; it is kept as a register
+    // of their next values (equal at every clock), so that step_start and its
+    // wide fanout hang off one flip-flop instead of an OR tree.
+    let busy = m.register("busy_q", 1, zero(1), "sweeping, clearing or a stage valid");
+    let sweeping_next = m.wire("sweeping_next", 1, "");
+    let clearing_next = m.wire("clearing_next", 1, "");
     let step_start = m.wire("step_start", 1, "");
     let clear_start = m.wire("clear_start", 1, "");
     let group_last = m.wire("group_last", 1, "");
     let column_last = m.wire("column_last", 1, "");
     let sweep_last = m.wire("sweep_last", 1, "");
-    let mut busy_expr: Expr = sweeping_q | clearing_q;
-    for v in &valid_q {
-        busy_expr = busy_expr | *v;
+    // The stage flags' next values: valid_s1 takes sweeping_q, each later
+    // one its predecessor; the last one's next value is its predecessor too.
+    let mut busy_next: Expr = sweeping_next | clearing_next | sweeping_q;
+    for v in &valid_q[..valid_q.len() - 1] {
+        busy_next = busy_next | *v;
     }
-    m.assign(busy, busy_expr);
     m.assign(step_start, step_i & !busy & !clear_i);
     m.assign(clear_start, clear_i & !busy);
     m.assign(
@@ -605,12 +611,15 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         },
     );
     m.assign(sweep_last, group_last & column_last);
+    m.assign(sweeping_next, step_start | (sweeping_q & !sweep_last));
+    m.assign(
+        clearing_next,
+        clear_start | (clearing_q & !word_q.eq(last_word)),
+    );
     let mut control = vec![
-        (sweeping_q, step_start | (sweeping_q & !sweep_last)),
-        (
-            clearing_q,
-            clear_start | (clearing_q & !word_q.eq(last_word)),
-        ),
+        (busy, busy_next),
+        (sweeping_q, sweeping_next.into()),
+        (clearing_q, clearing_next.into()),
         (
             word_q,
             mux(
