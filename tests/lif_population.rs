@@ -7,6 +7,7 @@
 use hebb::design::Design;
 use hebb::error::ParamValue;
 use hebb::tools::gates::{iverilog_2005, verilator_lint};
+use hebb::units::lif_population::describe::{WRITE_BACK_STAGE, busy_clocks_after_window};
 use hebb::units::lif_population::driver::{PopulationDriver, random_session};
 use hebb::units::lif_population::{
     LifPopulation, PopulationModel, PopulationParams, RawPopulationParams,
@@ -223,6 +224,38 @@ fn a_real_value_the_format_cannot_hold_is_an_error_naming_it() {
     assert_eq!(e.parameter, "threshold_init");
     let e = err(|r| r.learning_shift_max = 2);
     assert_eq!(e.parameter, "learning_shift_max");
+}
+
+/// The protocol of docs/spec.md §3.5: spikes_valid_o the clock after the
+/// last neuron's write-back; busy_o after a window end for the last update
+/// and the pass; otherwise only while, with few neurons, the next
+/// timestep's first neuron is still in the pipeline.
+#[test]
+fn spikes_and_busy_come_when_the_spec_says() {
+    for neurons in [1, 2, 6, 7, 16] {
+        let p = params(|r| {
+            r.neurons = neurons;
+            r.window = 3;
+        });
+        let mut driver = PopulationDriver::new(p, false).unwrap();
+        let mut model = PopulationModel::new(p);
+        for t in 1..=7u32 {
+            let currents: Vec<u64> = (0..u64::from(neurons)).map(|j| 300 * j).collect();
+            assert_eq!(driver.step(&currents).unwrap(), model.step(&currents));
+            let clocks = driver.last_step_clocks();
+            let expected_busy = if t % p.window == 0 {
+                busy_clocks_after_window(&p)
+            } else {
+                (WRITE_BACK_STAGE + 1).saturating_sub(neurons)
+            };
+            assert_eq!(
+                (clocks.spikes_valid, clocks.busy_until),
+                (WRITE_BACK_STAGE as usize + 1, expected_busy as usize),
+                "N = {neurons}, timestep {t}"
+            );
+        }
+        driver.compare(&model, 7).unwrap();
+    }
 }
 
 /// The step model can fail the comparison: a model that never adapts.

@@ -12,10 +12,21 @@ use super::LifPopulation;
 use super::params::PopulationParams;
 use super::step::{NeuronState, PopulationModel};
 
-/// Clocks a population may stay busy after a timestep: the last update and
-/// the window pass (N reads, two stages, the learning shift).
+/// Clocks after a timestep's last current by which the population shows
+/// its spikes and is idle again: the last update's stages and the window
+/// pass, then the clock `busy_o` is low, with one to spare.
 fn busy_limit(p: &PopulationParams) -> usize {
-    p.neurons as usize + 5
+    super::describe::busy_clocks_after_window(p) as usize + 2
+}
+
+/// How a timestep ended, in clocks after the clock that took its last
+/// current (that clock's successor is 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StepClocks {
+    /// The clock `spikes_valid_o` is high.
+    pub spikes_valid: usize,
+    /// The last clock `busy_o` is high (0: it stayed low).
+    pub busy_until: usize,
 }
 
 pub struct PopulationDriver {
@@ -23,6 +34,7 @@ pub struct PopulationDriver {
     sim: Lockstep,
     idle: PortVector,
     index: Vec<(String, usize)>,
+    last_step: StepClocks,
 }
 
 impl PopulationDriver {
@@ -53,6 +65,7 @@ impl PopulationDriver {
             sim,
             idle: PortVector::new(&ports),
             index,
+            last_step: StepClocks::default(),
         };
         let mut reset = driver.idle.clone();
         reset.set("rst_ni", 0);
@@ -118,21 +131,34 @@ impl PopulationDriver {
                 ));
             }
         }
-        for _ in 0..busy_limit(&p) {
+        let mut clocks = StepClocks::default();
+        if self.value("busy_o")? == 1 {
+            clocks.busy_until = 1;
+        }
+        for after in 2..busy_limit(&p) + 2 {
             let idle = self.idle.values().to_vec();
             self.clock(&idle)?;
             if self.value("spikes_valid_o")? == 1 {
                 let bits = self.value("spikes_o")?;
                 spikes = Some((0..p.neurons).map(|j| bits >> j & 1 == 1).collect());
+                clocks.spikes_valid = after;
             }
-            if spikes.is_some() && self.value("busy_o")? == 0 {
+            if self.value("busy_o")? == 1 {
+                clocks.busy_until = after;
+            } else if spikes.is_some() {
                 break;
             }
         }
+        self.last_step = clocks;
         let spikes =
             spikes.ok_or_else(|| Error::Other("no spikes_valid_o after the timestep".into()))?;
         self.wait_idle("a timestep")?;
         Ok(spikes)
+    }
+
+    /// The clocks of the last [`PopulationDriver::step`].
+    pub fn last_step_clocks(&self) -> StepClocks {
+        self.last_step
     }
 
     /// Neuron `j`'s state through the probe port.
@@ -255,11 +281,10 @@ pub fn builtin_stimulus(
             let mut v = idle.clone();
             v.set("current_valid_i", 1).set("current_i", current);
             out.push(v.values().to_vec());
-            if p.neurons == 1 {
-                out.push(idle.values().to_vec());
-            }
         }
         // The last update, and a window pass when one is due; probes meanwhile.
+        // (With few neurons busy_o also holds the next timestep back a few clocks:
+        // these idle clocks cover it.)
         for _ in 0..busy_limit(p) {
             let mut v = idle.clone();
             if p.neurons > 1 {
