@@ -6,13 +6,15 @@
 //   learning shift 4..=8
 //
 // Each timestep's currents arrive in neuron order, one per clock at most, while
-// busy_o is low; a neuron updates the clock after its current: leak by shift,
-// integrate (saturating), fire at v >= threshold, reset by subtraction, then
-// refractory timesteps that ignore input. After the last neuron spikes_o shows
-// the timestep's spikes (spikes_valid_o). After the last timestep of a window a
-// pass over the neurons moves each threshold by its own band, then all by the
-// population's band, and the learning shift by the variance of the counts.
-// After reset a pass sets every threshold to its initial value.
+// busy_o is low. The clock that takes a neuron's current reads its state; the
+// update then runs in stages: 1 the state registered, 2 leak by shift, 3 integrate
+// (saturating), 4 fire at v >= threshold and reset by subtraction, 5 the next
+// state, 6 write back.
+// Refractory timesteps ignore input. spikes_o shows the timestep's spikes
+// (spikes_valid_o) the clock after the last neuron's write-back. After the last
+// timestep of a window a pass over the neurons moves each threshold by its own
+// band, then all by the population's band, and the learning shift by the variance
+// of the counts. After reset a pass sets every threshold to its initial value.
 
 `default_nettype none
 
@@ -41,265 +43,543 @@ module lif_population_n16_c14_v24_fa542b_bram (
   localparam [6:0]  LAST_TIMESTEP  = 7'h3f;
   localparam [1:0]  REFRACTORY     = 2'b10;
 
-  // Control: the stream's next neuron, the window's timestep, the passes.
-  reg  [3:0]  neuron_q;        // next current's neuron
-  reg  [6:0]  timestep_q;      // in the window
-  reg         pass_q;          // a pass reads a neuron (reset: the init pass)
-  reg         pass_init_q;     // the pass initializes
-  reg  [3:0]  pass_neuron_q;
-  reg         valid_s1_q;      // a neuron updates
-  reg         neuron_last_s1_q;
+  // Control: the next neuron to read (of the stream, or of a pass: a pass starts
+  // when the stream is back at neuron 0), the window's timestep, the passes. Stage
+  // k of an update (valid_sk_q) or of a pass (pass_valid_sk_q) is k clocks after
+  // the clock that read the neuron's state; both write it back at stage 6.
+  reg  [3:0]  neuron_q;              // next current's neuron, or the pass's
+  reg  [6:0]  timestep_q;            // in the window
+  reg         pass_q;                // a pass reads a neuron (reset: the init pass)
+  reg         pass_init_q;           // the pass initializes
   reg  [13:0] current_s1_q;
-  reg         pass_valid_s1_q; // a pass writes a neuron
+  reg         valid_s1_q;            // an update is in this stage
+  reg         valid_s2_q;            // an update is in this stage
+  reg         valid_s3_q;            // an update is in this stage
+  reg         valid_s4_q;            // an update is in this stage
+  reg         valid_s5_q;            // an update is in this stage
+  reg         valid_s6_q;            // an update is in this stage
+  reg         neuron_last_s1_q;
+  reg         neuron_last_s2_q;
+  reg         neuron_last_s3_q;
+  reg         neuron_last_s4_q;
+  reg         neuron_last_s5_q;
+  reg         neuron_last_s6_q;
+  reg         pass_valid_s1_q;       // a pass is in this stage
+  reg         pass_valid_s2_q;       // a pass is in this stage
+  reg         pass_valid_s3_q;       // a pass is in this stage
+  reg         pass_valid_s4_q;       // a pass is in this stage
+  reg         pass_valid_s5_q;       // a pass is in this stage
+  reg         pass_valid_s6_q;       // a pass is in this stage
   reg         pass_last_s1_q;
-  reg         pass_valid_s2_q; // a pass writes a threshold
-  reg         pass_done_q;     // the window pass ends: learning shift
+  reg         pass_last_s2_q;
+  reg         pass_last_s3_q;
+  reg         pass_last_s4_q;
+  reg         pass_last_s5_q;
+  reg         pass_last_s6_q;
+  reg         window_end_q;          // the window ends: its last timestep or its pass is in flight
+  reg         window_last_q;         // the window's last timestep
+  reg         pass_done_q;           // the window pass's sums are complete
+  reg         scaled_valid_q;
+  reg         tested_q;              // the learning shift moves
   wire        busy;
   wire        accept;
   wire        neuron_last;
-  wire        pass_last;
   wire        window_last;
-  wire        timestep_done;
+  wire        timestep_done;         // the last neuron writes back
   wire        window_done;
+  wire        same_neuron_in_flight; // the next current's neuron has not been written back
 
-  assign busy          = pass_q
-                       | pass_valid_s1_q
-                       | pass_valid_s2_q
-                       | pass_done_q
-                       | (valid_s1_q & neuron_last_s1_q & window_last)
-                       | 1'b0;
+  assign busy          = window_end_q | same_neuron_in_flight;
   assign accept        = current_valid_i & ~busy;
   assign neuron_last   = neuron_q == LAST_NEURON;
-  assign pass_last     = pass_neuron_q == LAST_NEURON;
-  assign window_last   = timestep_q == LAST_TIMESTEP;
-  assign timestep_done = valid_s1_q & neuron_last_s1_q;
+  assign window_last   = window_last_q;
+  assign timestep_done = valid_s6_q & neuron_last_s6_q;
   assign window_done   = timestep_done & window_last;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      window_end_q     <= 1'b1;
       pass_q           <= 1'b1;
       pass_init_q      <= 1'b1;
+      current_s1_q     <= 14'h0;
       valid_s1_q       <= 1'b0;
       neuron_last_s1_q <= 1'b0;
-      current_s1_q     <= 14'h0;
       pass_valid_s1_q  <= 1'b0;
       pass_last_s1_q   <= 1'b0;
+      valid_s2_q       <= 1'b0;
+      neuron_last_s2_q <= 1'b0;
       pass_valid_s2_q  <= 1'b0;
+      pass_last_s2_q   <= 1'b0;
+      valid_s3_q       <= 1'b0;
+      neuron_last_s3_q <= 1'b0;
+      pass_valid_s3_q  <= 1'b0;
+      pass_last_s3_q   <= 1'b0;
+      valid_s4_q       <= 1'b0;
+      neuron_last_s4_q <= 1'b0;
+      pass_valid_s4_q  <= 1'b0;
+      pass_last_s4_q   <= 1'b0;
+      valid_s5_q       <= 1'b0;
+      neuron_last_s5_q <= 1'b0;
+      pass_valid_s5_q  <= 1'b0;
+      pass_last_s5_q   <= 1'b0;
+      valid_s6_q       <= 1'b0;
+      neuron_last_s6_q <= 1'b0;
+      pass_valid_s6_q  <= 1'b0;
+      pass_last_s6_q   <= 1'b0;
       pass_done_q      <= 1'b0;
+      scaled_valid_q   <= 1'b0;
+      tested_q         <= 1'b0;
       neuron_q         <= 4'h0;
       timestep_q       <= 7'h0;
-      pass_neuron_q    <= 4'h0;
+      window_last_q    <= 1'b0;
     end else begin
-      pass_q           <= window_done | (pass_q & ~pass_last);
+      window_end_q     <= (accept & neuron_last & window_last) ? 1'b1 : pass_last_s6_q ? 1'b0 : window_end_q;
+      pass_q           <= window_done | (pass_q & ~neuron_last);
       pass_init_q      <= window_done ? 1'b0 : pass_init_q;
+      current_s1_q     <= current_i;
       valid_s1_q       <= accept;
       neuron_last_s1_q <= neuron_last;
-      current_s1_q     <= current_i;
       pass_valid_s1_q  <= pass_q;
-      pass_last_s1_q   <= pass_last;
+      pass_last_s1_q   <= pass_q & neuron_last;
+      valid_s2_q       <= valid_s1_q;
+      neuron_last_s2_q <= neuron_last_s1_q;
       pass_valid_s2_q  <= pass_valid_s1_q;
-      pass_done_q      <= pass_valid_s1_q & pass_last_s1_q & ~pass_init_q;
-      neuron_q         <= accept ? (neuron_last ? 4'h0 : neuron_q + 4'h1) : neuron_q;
+      pass_last_s2_q   <= pass_last_s1_q;
+      valid_s3_q       <= valid_s2_q;
+      neuron_last_s3_q <= neuron_last_s2_q;
+      pass_valid_s3_q  <= pass_valid_s2_q;
+      pass_last_s3_q   <= pass_last_s2_q;
+      valid_s4_q       <= valid_s3_q;
+      neuron_last_s4_q <= neuron_last_s3_q;
+      pass_valid_s4_q  <= pass_valid_s3_q;
+      pass_last_s4_q   <= pass_last_s3_q;
+      valid_s5_q       <= valid_s4_q;
+      neuron_last_s5_q <= neuron_last_s4_q;
+      pass_valid_s5_q  <= pass_valid_s4_q;
+      pass_last_s5_q   <= pass_last_s4_q;
+      valid_s6_q       <= valid_s5_q;
+      neuron_last_s6_q <= neuron_last_s5_q;
+      pass_valid_s6_q  <= pass_valid_s5_q;
+      pass_last_s6_q   <= pass_last_s5_q;
+      pass_done_q      <= pass_last_s3_q & ~pass_init_q;
+      scaled_valid_q   <= pass_done_q;
+      tested_q         <= scaled_valid_q;
+      neuron_q         <= (accept | pass_q) ? (neuron_last ? 4'h0 : neuron_q + 4'h1) : neuron_q;
       timestep_q       <= timestep_done ? (window_last ? 7'h0 : timestep_q + 7'h1) : timestep_q;
-      pass_neuron_q    <= pass_q ? (pass_last ? 4'h0 : pass_neuron_q + 4'h1) : pass_neuron_q;
+      window_last_q    <= timestep_done ? timestep_q + 7'h1 == LAST_TIMESTEP : window_last_q;
     end
   end
 
-  // Neuron state, one word per neuron, read the clock before it is written.
+  // Neuron state, one word per neuron (membrane, threshold, count, refractory
+  // counter): read the clock a current or a pass takes the neuron, or the probe
+  // asks for it, and written back whole at stage 6. One wide memory: block RAM
+  // once it holds a block's worth; stage 1 registers what it read, off the read's
+  // path (which may include Yosys's read-before-write bypass).
   wire [3:0] read_neuron;
-  reg  [3:0] neuron_s1_q; // the neuron of stage 1
-  reg  [3:0] neuron_s2_q; // the pass's neuron of stage 2
+  reg  [3:0] neuron_s1_q; // the neuron of this stage
+  reg  [3:0] neuron_s2_q; // the neuron of this stage
+  reg  [3:0] neuron_s3_q; // the neuron of this stage
+  reg  [3:0] neuron_s4_q; // the neuron of this stage
+  reg  [3:0] neuron_s5_q; // the neuron of this stage
+  reg  [3:0] neuron_s6_q; // the neuron of this stage
 
-  assign read_neuron = pass_q ? pass_neuron_q
-                     : current_valid_i ? neuron_q
-                     : probe_neuron_i;
+  assign read_neuron = (current_valid_i | pass_q) ? neuron_q : probe_neuron_i;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       neuron_s1_q <= 4'h0;
       neuron_s2_q <= 4'h0;
+      neuron_s3_q <= 4'h0;
+      neuron_s4_q <= 4'h0;
+      neuron_s5_q <= 4'h0;
+      neuron_s6_q <= 4'h0;
     end else begin
       neuron_s1_q <= read_neuron;
       neuron_s2_q <= neuron_s1_q;
+      neuron_s3_q <= neuron_s2_q;
+      neuron_s4_q <= neuron_s3_q;
+      neuron_s5_q <= neuron_s4_q;
+      neuron_s6_q <= neuron_s5_q;
     end
   end
 
-  wire [23:0] membrane_next;
-  wire [22:0] threshold_next;
-  wire [6:0]  count_next;
-  wire        state_write; // an update, or the init pass
-  wire        count_write; // an update, or any pass
+  reg [23:0] membrane_written_s6_q;
+  reg [22:0] threshold_written_s6_q;
+  reg [6:0]  count_written_s6_q;
+  reg [1:0]  refractory_written_s6_q;
 
-  assign state_write = valid_s1_q | (pass_valid_s1_q & pass_init_q);
-  assign count_write = valid_s1_q | pass_valid_s1_q;
+  assign same_neuron_in_flight = 1'b0;
 
-  // membrane potential, two's complement
-  reg [23:0] membrane_read_q;
-  (* ram_style = "block" *) reg  [23:0] membranes [0:15];
+  // refractory counter, count, threshold, membrane (two's complement)
+  reg [55:0] neuron_read_q;
+  (* ram_style = "block" *) reg  [55:0] neurons [0:15];
 
   always @(posedge clk_i) begin
-    if (state_write) begin
-      membranes[neuron_s1_q] <= membrane_next;
+    if (valid_s6_q | pass_valid_s6_q) begin
+      neurons[neuron_s6_q] <= {refractory_written_s6_q, count_written_s6_q, threshold_written_s6_q, membrane_written_s6_q};
     end
-    membrane_read_q <= membranes[read_neuron];
+    neuron_read_q <= neurons[read_neuron];
   end
 
-  // threshold
-  reg [22:0] threshold_read_q;
-  (* ram_style = "block" *) reg  [22:0] thresholds [0:15];
+  wire [23:0] membrane_read;
+  wire [22:0] threshold_read;
+  wire [6:0]  count_read;
+  wire [1:0]  refractory_read;
 
-  always @(posedge clk_i) begin
-    if (pass_valid_s2_q) begin
-      thresholds[neuron_s2_q] <= threshold_next;
-    end
-    threshold_read_q <= thresholds[read_neuron];
-  end
+  assign membrane_read   = neuron_read_q[23:0];
+  assign threshold_read  = neuron_read_q[46:24];
+  assign count_read      = neuron_read_q[53:47];
+  assign refractory_read = neuron_read_q[55:54];
 
-  // spikes in this window
-  reg [6:0] count_read_q;
-  (* ram_style = "block" *) reg  [6:0] counts [0:15];
+  // Update stage 1: the state as read, registered. It travels along as far as it
+  // is needed: the membrane (held at rest, kept by a pass), the threshold, the
+  // count, the refractory counter (a resting neuron ignores its input).
+  reg  [13:0] current_s2_q;
+  reg  [13:0] current_s3_q;
+  reg  [23:0] membrane_s2_q;
+  reg  [23:0] membrane_s3_q;
+  reg  [23:0] membrane_s4_q;
+  reg  [23:0] membrane_s5_q;
+  reg  [22:0] threshold_s2_q;
+  reg  [22:0] threshold_s3_q;
+  reg  [22:0] threshold_s4_q;
+  reg  [22:0] threshold_s5_q;
+  reg  [6:0]  count_s2_q;
+  reg  [6:0]  count_s3_q;
+  reg  [6:0]  count_s4_q;
+  reg  [6:0]  count_s5_q;
+  reg  [1:0]  refractory_s2_q;
+  reg  [1:0]  refractory_s3_q;
+  reg  [1:0]  refractory_s4_q;
+  reg  [1:0]  refractory_s5_q;
+  wire        resting; // refractory: input ignored, v held
+  reg         resting_s3_q;
+  reg         resting_s4_q;
+  reg         resting_s5_q;
 
-  always @(posedge clk_i) begin
-    if (count_write) begin
-      counts[neuron_s1_q] <= count_next;
-    end
-    count_read_q <= counts[read_neuron];
-  end
-
-  wire [1:0] refractory_next;
-
-  // refractory timesteps left
-  reg [1:0] refractory_read_q;
-  (* ram_style = "block" *) reg  [1:0] refractories [0:15];
-
-  always @(posedge clk_i) begin
-    if (state_write) begin
-      refractories[neuron_s1_q] <= refractory_next;
-    end
-    refractory_read_q <= refractories[read_neuron];
-  end
-
-  // Update (stage 1): leak v - (v >>> k), integrate the current in membrane
-  // units (v + 1 bits, saturating at the top: the current is never negative),
-  // fire at v >= threshold, reset by subtraction.
-  wire        resting;       // refractory: input ignored, v held
-  wire [23:0] membrane_leaked;
-  wire [24:0] membrane_sum;
-  wire [23:0] membrane_integrated;
-  wire        fire;
-  wire [23:0] membrane_leak; // v >>> k
-
-  assign resting             = |refractory_read_q;
-  assign membrane_leak       = $signed(membrane_read_q) >>> 4;
-  assign membrane_leaked     = membrane_read_q - membrane_leak;
-  assign membrane_sum        = {membrane_leaked[23], membrane_leaked} + ({11'h0, current_s1_q} << 4);
-  assign membrane_integrated = (~membrane_sum[24] & membrane_sum[23]) ? MAX_MEMBRANE
-                             : membrane_sum[23:0];
-  // A threshold is positive: v >= threshold needs v's sign bit clear.
-  assign fire                = ~resting
-                             & ~membrane_integrated[23]
-                             & (membrane_integrated[22:0] >= threshold_read_q);
-
-  // Window pass: each threshold moves by its own band (stage 1), then by the
-  // population's (stage 2), saturating in [min, max]; the init pass sets the
-  // initial one.
-  reg  [10:0] sum_q; // population count of the window
-  wire        population_up;
-  wire        population_down;
-  wire [23:0] own_threshold_raised;
-  wire [22:0] own_threshold;
-  reg  [22:0] own_threshold_s2_q;
-
-  assign own_threshold_raised = {1'b0, threshold_read_q} + {1'b0, THRESHOLD_STEP};
-  assign own_threshold        = (count_read_q > 7'ha)
-                              ? ((own_threshold_raised > {1'b0, THRESHOLD_MAX}) ? THRESHOLD_MAX : own_threshold_raised[22:0])
-                              : (count_read_q < 7'h6)
-                              ? (({1'b0, threshold_read_q} < 24'h300) ? THRESHOLD_MIN : threshold_read_q - THRESHOLD_STEP)
-                              : threshold_read_q;
+  assign resting = |refractory_s2_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      own_threshold_s2_q <= 23'h0;
+      current_s2_q    <= 14'h0;
+      current_s3_q    <= 14'h0;
+      membrane_s2_q   <= 24'h0;
+      membrane_s3_q   <= 24'h0;
+      membrane_s4_q   <= 24'h0;
+      membrane_s5_q   <= 24'h0;
+      threshold_s2_q  <= 23'h0;
+      threshold_s3_q  <= 23'h0;
+      threshold_s4_q  <= 23'h0;
+      threshold_s5_q  <= 23'h0;
+      count_s2_q      <= 7'h0;
+      count_s3_q      <= 7'h0;
+      count_s4_q      <= 7'h0;
+      count_s5_q      <= 7'h0;
+      resting_s3_q    <= 1'b0;
+      resting_s4_q    <= 1'b0;
+      resting_s5_q    <= 1'b0;
+      refractory_s2_q <= 2'b00;
+      refractory_s3_q <= 2'b00;
+      refractory_s4_q <= 2'b00;
+      refractory_s5_q <= 2'b00;
     end else begin
-      own_threshold_s2_q <= own_threshold;
+      current_s2_q    <= current_s1_q;
+      current_s3_q    <= current_s2_q;
+      membrane_s2_q   <= membrane_read;
+      membrane_s3_q   <= membrane_s2_q;
+      membrane_s4_q   <= membrane_s3_q;
+      membrane_s5_q   <= membrane_s4_q;
+      threshold_s2_q  <= threshold_read;
+      threshold_s3_q  <= threshold_s2_q;
+      threshold_s4_q  <= threshold_s3_q;
+      threshold_s5_q  <= threshold_s4_q;
+      count_s2_q      <= count_read;
+      count_s3_q      <= count_s2_q;
+      count_s4_q      <= count_s3_q;
+      count_s5_q      <= count_s4_q;
+      resting_s3_q    <= resting;
+      resting_s4_q    <= resting_s3_q;
+      resting_s5_q    <= resting_s4_q;
+      refractory_s2_q <= refractory_read;
+      refractory_s3_q <= refractory_s2_q;
+      refractory_s4_q <= refractory_s3_q;
+      refractory_s5_q <= refractory_s4_q;
     end
   end
 
-  wire [23:0] adapted_threshold_raised;
+  // Update stage 2: leak v - (v >>> k).
+  wire [23:0] membrane_leaked;
+  wire [23:0] membrane_leak; // v >>> k
+  reg  [23:0] leaked_s3_q;
+
+  assign membrane_leak   = $signed(membrane_s2_q) >>> 4;
+  assign membrane_leaked = membrane_s2_q - membrane_leak;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      leaked_s3_q <= 24'h0;
+    end else begin
+      leaked_s3_q <= membrane_leaked;
+    end
+  end
+
+  // Update stage 3: integrate the current in membrane units (v + 1 bits; the
+  // current is never negative, so only the top can overflow). The sum is
+  // registered as it leaves the carry chain; stage 4 saturates it.
+  reg [24:0] sum_s4_q; // leaked v + (I << F)
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sum_s4_q <= 25'h0;
+    end else begin
+      sum_s4_q <= {leaked_s3_q[23], leaked_s3_q} + ({11'h0, current_s3_q} << 4);
+    end
+  end
+
+  // Update stage 4: compare the sum with the threshold and subtract it, and set
+  // aside the membrane kept without a spike (the sum saturated at MAX_MEMBRANE, or
+  // the membrane held at rest). Both carry chains work on the sum as it is and are
+  // registered as they leave it; stage 5 takes the saturation into account: a
+  // saturated membrane (every bit below the sign set) is at least any threshold,
+  // and less a threshold is the threshold's complement.
+  wire        saturated;            // the sum passed MAX_MEMBRANE
+  wire [23:0] membrane_kept;        // no spike: v, or held at rest
+  reg         reaches_s5_q;         // the sum's bits below the sign >= threshold
+  reg  [23:0] sum_reduced_s5_q;     // sum - threshold
+  reg         saturated_fires_s5_q; // saturated, not resting
+  reg         reaching_fires_s5_q;  // not saturated, not resting, sign clear: fires if it reaches
+  reg         saturated_s5_q;
+  reg  [23:0] kept_s5_q;
+
+  assign saturated     = ~sum_s4_q[24] & sum_s4_q[23];
+  assign membrane_kept = resting_s4_q ? membrane_s4_q
+                       : saturated ? MAX_MEMBRANE
+                       : sum_s4_q[23:0];
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      reaches_s5_q         <= 1'b0;
+      sum_reduced_s5_q     <= 24'h0;
+      saturated_fires_s5_q <= 1'b0;
+      reaching_fires_s5_q  <= 1'b0;
+      saturated_s5_q       <= 1'b0;
+      kept_s5_q            <= 24'h0;
+    end else begin
+      reaches_s5_q         <= sum_s4_q[22:0] >= threshold_s4_q;
+      sum_reduced_s5_q     <= sum_s4_q[23:0] - {1'b0, threshold_s4_q};
+      saturated_fires_s5_q <= ~resting_s4_q & saturated;
+      reaching_fires_s5_q  <= ~resting_s4_q & ~saturated & ~sum_s4_q[23];
+      saturated_s5_q       <= saturated;
+      kept_s5_q            <= membrane_kept;
+    end
+  end
+
+  // Update stage 5: fire at v >= threshold (a threshold is positive); reset by subtraction.
+  wire        fire;
+  wire [23:0] membrane_reduced; // v - threshold
+  reg         fire_s6_q;
+
+  assign fire             = saturated_fires_s5_q | (reaching_fires_s5_q & reaches_s5_q);
+  assign membrane_reduced = saturated_s5_q ? {1'b0, ~threshold_s5_q} : sum_reduced_s5_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      fire_s6_q <= 1'b0;
+    end else begin
+      fire_s6_q <= fire;
+    end
+  end
+
+  // Window pass: each threshold moves by its own band, then by the population's,
+  // saturating in [min, max]; the init pass writes the initial one. Each move takes
+  // two clocks: propose (theta + step, theta - step and the saturation tests, which
+  // compare theta with the constants max - step and min + step, side by side), then
+  // select. Own band at stages 2-3, the population's at 4-5.
+  reg  [10:0] sum_q;                       // population count of the window
+  reg         population_up_q;             // sum above the band
+  reg         population_down_q;           // sum below the band
+  reg  [22:0] own_threshold_theta_s3_q;
+  reg  [22:0] own_threshold_raised_s3_q;   // theta + step, when below max
+  reg  [22:0] own_threshold_lowered_s3_q;  // theta - step, when above min
+  reg         own_threshold_up_s3_q;
+  reg         own_threshold_down_s3_q;
+  wire [22:0] own_threshold;
+  reg         own_threshold_past_max_s3_q; // theta + step > max
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      own_threshold_past_max_s3_q <= 1'b0;
+    end else begin
+      own_threshold_past_max_s3_q <= threshold_s2_q > 23'hffdf0;
+    end
+  end
+
+  reg own_threshold_past_min_s3_q; // theta - step < min
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      own_threshold_past_min_s3_q <= 1'b0;
+    end else begin
+      own_threshold_past_min_s3_q <= threshold_s2_q < 23'h300;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      own_threshold_theta_s3_q   <= 23'h0;
+      own_threshold_raised_s3_q  <= 23'h0;
+      own_threshold_lowered_s3_q <= 23'h0;
+      own_threshold_up_s3_q      <= 1'b0;
+      own_threshold_down_s3_q    <= 1'b0;
+    end else begin
+      own_threshold_theta_s3_q   <= threshold_s2_q;
+      own_threshold_raised_s3_q  <= threshold_s2_q + THRESHOLD_STEP;
+      own_threshold_lowered_s3_q <= threshold_s2_q - THRESHOLD_STEP;
+      own_threshold_up_s3_q      <= 1'b1 & (count_s2_q > 7'ha);
+      own_threshold_down_s3_q    <= 1'b1 & ~(count_s2_q > 7'ha) & (count_s2_q < 7'h6);
+    end
+  end
+
+  reg [22:0] own_threshold_s4_q;
+
+  assign own_threshold = own_threshold_up_s3_q
+                       ? (own_threshold_past_max_s3_q ? THRESHOLD_MAX : own_threshold_raised_s3_q)
+                       : own_threshold_down_s3_q
+                       ? (own_threshold_past_min_s3_q ? THRESHOLD_MIN : own_threshold_lowered_s3_q)
+                       : own_threshold_theta_s3_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      own_threshold_s4_q <= 23'h0;
+      population_up_q    <= 1'b0;
+      population_down_q  <= 1'b0;
+    end else begin
+      own_threshold_s4_q <= own_threshold;
+      population_up_q    <= sum_q > 11'ha0;
+      population_down_q  <= sum_q < 11'h60;
+    end
+  end
+
+  reg  [22:0] adapted_threshold_theta_s5_q;
+  reg  [22:0] adapted_threshold_raised_s5_q;   // theta + step, when below max
+  reg  [22:0] adapted_threshold_lowered_s5_q;  // theta - step, when above min
+  reg         adapted_threshold_up_s5_q;
+  reg         adapted_threshold_down_s5_q;
   wire [22:0] adapted_threshold;
+  reg         adapted_threshold_past_max_s5_q; // theta + step > max
 
-  // Stage 2 of the pass: the population's band, then the write.
-  assign population_up            = sum_q > 11'ha0;
-  assign population_down          = sum_q < 11'h60;
-  assign adapted_threshold_raised = {1'b0, own_threshold_s2_q} + {1'b0, THRESHOLD_STEP};
-  assign adapted_threshold        = population_up
-                                  ? ((adapted_threshold_raised > {1'b0, THRESHOLD_MAX}) ? THRESHOLD_MAX : adapted_threshold_raised[22:0])
-                                  : population_down
-                                  ? (({1'b0, own_threshold_s2_q} < 24'h300) ? THRESHOLD_MIN : own_threshold_s2_q - THRESHOLD_STEP)
-                                  : own_threshold_s2_q;
-  assign threshold_next           = pass_init_q ? THRESHOLD_INIT : adapted_threshold;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      adapted_threshold_past_max_s5_q <= 1'b0;
+    end else begin
+      adapted_threshold_past_max_s5_q <= own_threshold_s4_q > 23'hffdf0;
+    end
+  end
 
-  // Next state of the neuron written at stage 1.
-  assign membrane_next   = pass_valid_s1_q ? 24'h0
-                         : resting ? membrane_read_q
-                         : fire ? membrane_integrated - {1'b0, threshold_read_q}
-                         : membrane_integrated;
-  assign count_next      = pass_valid_s1_q ? 7'h0 : count_read_q + {6'h0, fire};
-  assign refractory_next = pass_valid_s1_q ? 2'b00
-                         : resting ? refractory_read_q - 2'b01
-                         : fire ? REFRACTORY
-                         : 2'b00;
+  reg adapted_threshold_past_min_s5_q; // theta - step < min
 
-  // Spikes of the timestep, shifted in as the neurons update (neuron 0 ends in
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      adapted_threshold_past_min_s5_q <= 1'b0;
+    end else begin
+      adapted_threshold_past_min_s5_q <= own_threshold_s4_q < 23'h300;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      adapted_threshold_theta_s5_q   <= 23'h0;
+      adapted_threshold_raised_s5_q  <= 23'h0;
+      adapted_threshold_lowered_s5_q <= 23'h0;
+      adapted_threshold_up_s5_q      <= 1'b0;
+      adapted_threshold_down_s5_q    <= 1'b0;
+    end else begin
+      adapted_threshold_theta_s5_q   <= pass_init_q ? THRESHOLD_INIT : own_threshold_s4_q;
+      adapted_threshold_raised_s5_q  <= own_threshold_s4_q + THRESHOLD_STEP;
+      adapted_threshold_lowered_s5_q <= own_threshold_s4_q - THRESHOLD_STEP;
+      adapted_threshold_up_s5_q      <= ~pass_init_q & population_up_q;
+      adapted_threshold_down_s5_q    <= ~pass_init_q & ~population_up_q & population_down_q;
+    end
+  end
+
+  assign adapted_threshold = adapted_threshold_up_s5_q
+                           ? (adapted_threshold_past_max_s5_q ? THRESHOLD_MAX : adapted_threshold_raised_s5_q)
+                           : adapted_threshold_down_s5_q
+                           ? (adapted_threshold_past_min_s5_q ? THRESHOLD_MIN : adapted_threshold_lowered_s5_q)
+                           : adapted_threshold_theta_s5_q;
+
+  // Stage 5: the word written back at stage 6. An update's next state; a pass's
+  // new threshold with every count restarting, the membrane and refractory counter
+  // kept (zero on the init pass).
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      membrane_written_s6_q   <= 24'h0;
+      threshold_written_s6_q  <= 23'h0;
+      count_written_s6_q      <= 7'h0;
+      refractory_written_s6_q <= 2'b00;
+    end else begin
+      membrane_written_s6_q   <= pass_valid_s5_q ? (pass_init_q ? 24'h0 : membrane_s5_q) : fire ? membrane_reduced : kept_s5_q;
+      threshold_written_s6_q  <= pass_valid_s5_q ? adapted_threshold : threshold_s5_q;
+      count_written_s6_q      <= pass_valid_s5_q ? 7'h0 : count_s5_q + {6'h0, fire};
+      refractory_written_s6_q <= pass_valid_s5_q ? (pass_init_q ? 2'b00 : refractory_s5_q) : resting_s5_q ? refractory_s5_q - 2'b01 : fire ? REFRACTORY : 2'b00;
+    end
+  end
+
+  // Spikes of the timestep, shifted in as the neurons write back (neuron 0 ends in
   // bit 0); the window's population count; the count squares for the variance.
   reg  [14:0] spikes_q; // neurons 1.. so far
   reg  [15:0] spikes_out_q;
   reg         spikes_valid_q;
-  reg         sum_add_s2_q;
-  reg         sum_first_s2_q;
-  reg  [6:0]  count_s2_q;
   reg  [16:0] square_sum_q;
   wire [13:0] count_square;
+  reg  [13:0] count_square_s3_q;
 
-  assign count_square = {7'h0, count_read_q} * {7'h0, count_read_q};
+  assign count_square = {7'h0, count_s2_q} * {7'h0, count_s2_q};
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      spikes_out_q   <= 16'h0;
-      spikes_valid_q <= 1'b0;
-      sum_q          <= 11'h0;
-      sum_add_s2_q   <= 1'b0;
-      sum_first_s2_q <= 1'b0;
-      count_s2_q     <= 7'h0;
-      square_sum_q   <= 17'h0;
-      spikes_q       <= 15'h0;
+      spikes_out_q      <= 16'h0;
+      spikes_valid_q    <= 1'b0;
+      sum_q             <= 11'h0;
+      count_square_s3_q <= 14'h0;
+      square_sum_q      <= 17'h0;
+      spikes_q          <= 15'h0;
     end else begin
-      spikes_out_q   <= timestep_done ? {fire, spikes_q} : spikes_out_q;
-      spikes_valid_q <= timestep_done;
-      sum_q          <= sum_add_s2_q ? (sum_first_s2_q ? 11'h0 : sum_q) + {4'h0, count_s2_q} : sum_q;
-      sum_add_s2_q   <= valid_s1_q & window_last;
-      sum_first_s2_q <= neuron_s1_q == 4'h0;
-      count_s2_q     <= count_next;
-      square_sum_q   <= (pass_valid_s1_q & ~pass_init_q) ? square_sum_q + {3'b000, count_square} : pass_done_q ? 17'h0 : square_sum_q;
-      spikes_q       <= valid_s1_q ? {fire, spikes_q[14:1]} : spikes_q;
+      spikes_out_q      <= timestep_done ? {fire_s6_q, spikes_q} : spikes_out_q;
+      spikes_valid_q    <= timestep_done;
+      sum_q             <= (valid_s6_q & window_last) ? ((neuron_s6_q == 4'h0) ? 11'h0 : sum_q) + {4'h0, count_written_s6_q} : sum_q;
+      count_square_s3_q <= count_square;
+      square_sum_q      <= (pass_valid_s3_q & ~pass_init_q) ? square_sum_q + {3'b000, count_square_s3_q} : pass_done_q ? 17'h0 : square_sum_q;
+      spikes_q          <= valid_s6_q ? {fire_s6_q, spikes_q[14:1]} : spikes_q;
     end
   end
 
-  // Learning shift at the window pass's end: up one (saturating) when
+  // Learning shift after the window pass: up one (saturating) when
   // N * sum(c^2) - (sum c)^2 exceeds floor(N^2 * variance_bound), else down one
-  // toward the base.
-  reg  [3:0]  learning_shift_q;
-  wire [21:0] spread;     // N * sum(c^2) - (sum c)^2
-  wire [21:0] sum_square; // (sum c)^2
-
-  assign sum_square = {11'h0, sum_q} * {11'h0, sum_q};
-  assign spread     = ({5'h0, square_sum_q} << 4) - sum_square;
+  // toward the base; tested as N * sum(c^2) > (sum c)^2 + floor(N^2 * variance_bound),
+  // whose right side is ready long before the pass ends (the sum is final when it
+  // starts). N * sum(c^2) (pass_done_q), the test (scaled_valid_q) and the move
+  // (tested_q) take a clock each.
+  reg [3:0]  learning_shift_q;
+  reg [21:0] sum_square_q;        // (sum c)^2, following the sum
+  reg [22:0] spread_bound_q;      // (sum c)^2 + the variance limit
+  reg [21:0] scaled_square_sum_q; // N * sum(c^2)
+  reg        spread_over_q;       // the spread exceeds the limit
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      learning_shift_q <= 4'h4;
+      sum_square_q        <= 22'h0;
+      spread_bound_q      <= 23'h0;
+      scaled_square_sum_q <= 22'h0;
+      spread_over_q       <= 1'b0;
+      learning_shift_q    <= 4'h4;
     end else begin
-      learning_shift_q <= pass_done_q ? ((spread > 22'h1000) ? ((learning_shift_q < 4'h8) ? learning_shift_q + 4'h1 : learning_shift_q) : (learning_shift_q > 4'h4) ? learning_shift_q - 4'h1 : learning_shift_q) : learning_shift_q;
+      sum_square_q        <= {11'h0, sum_q} * {11'h0, sum_q};
+      spread_bound_q      <= {1'b0, sum_square_q} + 23'h1000;
+      scaled_square_sum_q <= pass_done_q ? {5'h0, square_sum_q} << 4 : scaled_square_sum_q;
+      spread_over_q       <= scaled_valid_q ? {1'b0, scaled_square_sum_q} > spread_bound_q : spread_over_q;
+      learning_shift_q    <= tested_q ? (spread_over_q ? ((learning_shift_q < 4'h8) ? learning_shift_q + 4'h1 : learning_shift_q) : (learning_shift_q > 4'h4) ? learning_shift_q - 4'h1 : learning_shift_q) : learning_shift_q;
     end
   end
 
@@ -307,10 +587,10 @@ module lif_population_n16_c14_v24_fa542b_bram (
   assign spikes_valid_o     = spikes_valid_q;
   assign spikes_o           = spikes_out_q;
   assign learning_shift_o   = learning_shift_q;
-  assign probe_membrane_o   = membrane_read_q;
-  assign probe_threshold_o  = threshold_read_q;
-  assign probe_count_o      = count_read_q;
-  assign probe_refractory_o = refractory_read_q;
+  assign probe_membrane_o   = membrane_read;
+  assign probe_threshold_o  = threshold_read;
+  assign probe_count_o      = count_read;
+  assign probe_refractory_o = refractory_read;
 
 endmodule
 
