@@ -118,23 +118,22 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
   wire [9:0]  eligibility_decayed;
   wire [9:0]  potentiation;
   wire [9:0]  depression;
-  wire [10:0] pairing;               // potentiation - depression, signed
-  wire [9:0]  eligibility_magnitude; // -e
+  wire [10:0] pairing;             // potentiation - depression, signed
+  wire [9:0]  eligibility_shifted; // e >>> D
+  wire        decay_carry;         // 0: a negative e with low D bits set
   reg  [7:0]  contribution_s2_q;
   reg  [9:0]  eligibility_decayed_s2_q;
   reg  [10:0] pairing_s2_q;
   reg  [7:0]  weight_s2_q;
 
-  assign pre_trace_next        = pre_spike_s1_q ? MAX_TRACE
-                               : pre_trace_read_q - (pre_trace_read_q >> 3);
-  assign eligibility_magnitude = ~eligibility_read_q + 10'h1;
-  assign eligibility_decayed   = eligibility_read_q[9]
-                               ? eligibility_read_q + (eligibility_magnitude >> 3)
-                               : eligibility_read_q - (eligibility_read_q >> 3);
-  assign potentiation          = post_spike_i ? (pre_spike_s1_q ? MAX_TRACE : pre_trace_read_q)
-                               : 10'h0;
-  assign depression            = pre_spike_s1_q ? post_trace_i : 10'h0;
-  assign pairing               = {1'b0, potentiation} - {1'b0, depression};
+  assign pre_trace_next      = pre_spike_s1_q ? MAX_TRACE
+                             : pre_trace_read_q - (pre_trace_read_q >> 3);
+  assign eligibility_shifted = $signed(eligibility_read_q) >>> 3;
+  assign decay_carry         = ~(eligibility_read_q[9] & |eligibility_read_q[2:0]);
+  assign eligibility_decayed = eligibility_read_q + ~eligibility_shifted + {9'h0, decay_carry};
+  assign potentiation        = post_spike_i ? (pre_spike_s1_q ? MAX_TRACE : pre_trace_read_q) : 10'h0;
+  assign depression          = pre_spike_s1_q ? post_trace_i : 10'h0;
+  assign pairing             = {1'b0, potentiation} - {1'b0, depression};
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -117,23 +117,22 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
   wire [11:0] eligibility_decayed;
   wire [11:0] potentiation;
   wire [11:0] depression;
-  wire [12:0] pairing;               // potentiation - depression, signed
-  wire [11:0] eligibility_magnitude; // -e
+  wire [12:0] pairing;             // potentiation - depression, signed
+  wire [11:0] eligibility_shifted; // e >>> D
+  wire        decay_carry;         // 0: a negative e with low D bits set
   reg  [15:0] contribution_s2_q;
   reg  [11:0] eligibility_decayed_s2_q;
   reg  [12:0] pairing_s2_q;
   reg  [15:0] weight_s2_q;
 
-  assign pre_trace_next        = pre_spike_s1_q ? MAX_TRACE
-                               : pre_trace_read_q - (pre_trace_read_q >> 4);
-  assign eligibility_magnitude = ~eligibility_read_q + 12'h1;
-  assign eligibility_decayed   = eligibility_read_q[11]
-                               ? eligibility_read_q + (eligibility_magnitude >> 4)
-                               : eligibility_read_q - (eligibility_read_q >> 4);
-  assign potentiation          = post_spike_i ? (pre_spike_s1_q ? MAX_TRACE : pre_trace_read_q)
-                               : 12'h0;
-  assign depression            = pre_spike_s1_q ? post_trace_i : 12'h0;
-  assign pairing               = {1'b0, potentiation} - {1'b0, depression};
+  assign pre_trace_next      = pre_spike_s1_q ? MAX_TRACE
+                             : pre_trace_read_q - (pre_trace_read_q >> 4);
+  assign eligibility_shifted = $signed(eligibility_read_q) >>> 4;
+  assign decay_carry         = ~(eligibility_read_q[11] & |eligibility_read_q[3:0]);
+  assign eligibility_decayed = eligibility_read_q + ~eligibility_shifted + {11'h0, decay_carry};
+  assign potentiation        = post_spike_i ? (pre_spike_s1_q ? MAX_TRACE : pre_trace_read_q) : 12'h0;
+  assign depression          = pre_spike_s1_q ? post_trace_i : 12'h0;
+  assign pairing             = {1'b0, potentiation} - {1'b0, depression};
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

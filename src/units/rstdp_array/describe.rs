@@ -256,15 +256,18 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
         trace_next(p, max_trace, pre_spike_s1_q, pre_trace_read),
     );
     if p.decays() {
-        let eligibility_magnitude = m.wire("eligibility_magnitude", t, "-e");
-        m.assign(eligibility_magnitude, !eligibility_read + lit(t, 1));
+        // dec_s(e) = e - (e >>> D), less one for a negative e whose low D bits
+        // are not all zero (docs/spec.md §1.4): one carry chain, the
+        // difference is its carry in, and no negation of e.
+        let d = p.trace_decay_shift();
+        let eligibility_shifted = m.wire("eligibility_shifted", t, "e >>> D");
+        m.assign(eligibility_shifted, Expr::from(eligibility_read).sra(d));
+        let decay_carry = m.wire("decay_carry", 1, "0: a negative e with low D bits set");
+        let low_bits_set = eligibility_read.slice(d - 1, 0).any();
+        m.assign(decay_carry, !(eligibility_read.msb() & low_bits_set));
         m.assign(
             eligibility_decayed,
-            mux(
-                eligibility_read.msb(),
-                eligibility_read + (eligibility_magnitude >> d),
-                eligibility_read - (eligibility_read >> d),
-            ),
+            eligibility_read + !eligibility_shifted + decay_carry.zext(t),
         );
     } else {
         m.assign(eligibility_decayed, eligibility_read);
