@@ -86,14 +86,16 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
       busy_q     <= sweeping_next | clearing_next | sweeping_q | valid_s1_q | valid_s2_q | valid_s3_q | valid_s4_q;
       sweeping_q <= sweeping_next;
       clearing_q <= clearing_next;
-      word_q     <= (step_start | clear_start) ? 5'h0 : (sweeping_q | clearing_q) ? word_q + 5'h1 : word_q;
-      group_q    <= step_start ? 2'b00 : sweeping_q ? (group_last ? 2'b00 : group_q + 2'b01) : group_q;
-      column_q   <= step_start ? 3'b000 : (sweeping_q & group_last) ? column_q + 3'b001 : column_q;
+      word_q     <= (sweeping_q | clearing_q) ? word_q + 5'h1 : 5'h0;
+      group_q    <= sweeping_q ? (group_last ? 2'b00 : group_q + 2'b01) : 2'b00;
+      column_q   <= sweeping_q ? (group_last ? column_q + 3'b001 : column_q) : 3'b000;
     end
   end
 
-  // This timestep's inputs; post spikes rotate by one per column, so bit 0
-  // is the spike of the column being read.
+  // This timestep's inputs, followed while idle and held while busy (so
+  // the accepting clock stores them without step_start in their enables);
+  // post spikes rotate by one per column, so bit 0 is the spike of the
+  // column being read.
   reg [7:0] post_spikes_q;
   reg [7:0] reward_q;
   reg       learn_en_q;
@@ -104,9 +106,9 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
       reward_q      <= 8'h0;
       learn_en_q    <= 1'b0;
     end else begin
-      post_spikes_q <= step_start ? post_i : (sweeping_q & group_last) ? {post_spikes_q[0], post_spikes_q[7:1]} : post_spikes_q;
-      reward_q      <= step_start ? reward_i : reward_q;
-      learn_en_q    <= step_start ? learn_en_i : learn_en_q;
+      post_spikes_q <= busy_q ? ((sweeping_q & group_last) ? {post_spikes_q[0], post_spikes_q[7:1]} : post_spikes_q) : post_i;
+      reward_q      <= busy_q ? reward_q : reward_i;
+      learn_en_q    <= busy_q ? learn_en_q : learn_en_i;
     end
   end
 
@@ -250,7 +252,7 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
   rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane lane_0 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[6], pre_i[4], pre_i[2], pre_i[0]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),
@@ -282,7 +284,7 @@ module rstdp_array_8x8_k2_w16_t12_r8_l4_d4 (
   rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane lane_1 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[7], pre_i[5], pre_i[3], pre_i[1]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),

@@ -15,7 +15,7 @@
 module rstdp_array_8x8_k2_w16_t12_r8_l4_d4_lane (
   input  wire        clk_i,
   input  wire        rst_ni,          // asynchronous, active low
-  input  wire        spikes_load_i,   // a timestep starts: load spikes_i
+  input  wire        spikes_load_i,   // idle: follow spikes_i (a timestep starts with them)
   input  wire [3:0]  spikes_i,        // this lane's pre spikes, bit g = pre neuron g*K + k
   input  wire        issue_i,         // s0: a group is read at this clock
   input  wire [4:0]  read_address_i,  // s0 synapse word, or the host's

@@ -125,7 +125,11 @@ pub fn describe_lane(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionE
     );
     let _clk = m.input("clk_i", 1, "");
     let _rst = m.input("rst_ni", 1, "asynchronous, active low");
-    let spikes_load_i = m.input("spikes_load_i", 1, "a timestep starts: load spikes_i");
+    let spikes_load_i = m.input(
+        "spikes_load_i",
+        1,
+        "idle: follow spikes_i (a timestep starts with them)",
+    );
     let spikes_i = m.input(
         "spikes_i",
         groups,
@@ -581,8 +585,9 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         .map(|s| m.register(&format!("valid_s{s}_q"), 1, zero(1), ""))
         .collect();
     // busy is the OR of the control and stage flags; it is kept as a register
-    // of their next values (equal at every clock), so that step_start and its
-    // wide fanout hang off one flip-flop instead of an OR tree.
+    // of their next values (equal at every clock), so that the wide fanout of
+    // the idle/busy decision hangs off one flip-flop instead of an OR tree.
+    // The counters rest at 0 while idle, so a step needs no reset of them.
     let busy = m.register("busy_q", 1, zero(1), "sweeping, clearing or a stage valid");
     let sweeping_next = m.wire("sweeping_next", 1, "");
     let clearing_next = m.wire("clearing_next", 1, "");
@@ -625,38 +630,32 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         (clearing_q, clearing_next.into()),
         (
             word_q,
-            mux(
-                step_start | clear_start,
-                zero(a),
-                mux(sweeping_q | clearing_q, word_q + lit(a, 1), word_q),
-            ),
+            mux(sweeping_q | clearing_q, word_q + lit(a, 1), zero(a)),
         ),
     ];
     if let Some(g) = group_q {
         control.push((
             g,
             mux(
-                step_start,
+                sweeping_q,
+                mux(group_last, zero(ag), g + lit(ag, 1)),
                 zero(ag),
-                mux(sweeping_q, mux(group_last, zero(ag), g + lit(ag, 1)), g),
             ),
         ));
     }
     if let Some(j) = column_q {
         control.push((
             j,
-            mux(
-                step_start,
-                zero(bj),
-                mux(sweeping_q & group_last, j + lit(bj, 1), j),
-            ),
+            mux(sweeping_q, mux(group_last, j + lit(bj, 1), j), zero(bj)),
         ));
     }
     m.clocked(control, None);
 
     m.section(&[
-        "This timestep's inputs; post spikes rotate by one per column, so bit 0",
-        "is the spike of the column being read.",
+        "This timestep's inputs, followed while idle and held while busy (so",
+        "the accepting clock stores them without step_start in their enables);",
+        "post spikes rotate by one per column, so bit 0 is the spike of the",
+        "column being read.",
     ]);
     let post_spikes_q = m.register("post_spikes_q", n_post, zero(n_post), "");
     let reward_q = m.register("reward_q", r, zero(r), "");
@@ -671,19 +670,19 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
             (
                 post_spikes_q,
                 mux(
-                    step_start,
-                    post_i,
+                    busy,
                     mux(sweeping_q & group_last, post_rotated, post_spikes_q),
+                    post_i,
                 ),
             ),
-            (reward_q, mux(step_start, reward_i, reward_q)),
-            (learn_en_q, mux(step_start, learn_en_i, learn_en_q)),
+            (reward_q, mux(busy, reward_q, reward_i)),
+            (learn_en_q, mux(busy, learn_en_q, learn_en_i)),
         ],
         None,
     );
     let learning_shift_q = learning_shift_i.map(|shift| {
         let q = m.register("learning_shift_q", shift.width(), zero(shift.width()), "");
-        m.clocked(vec![(q, mux(step_start, shift, q))], None);
+        m.clocked(vec![(q, mux(busy, q, shift))], None);
         q
     });
 
@@ -894,7 +893,7 @@ pub fn describe(c: &ArrayConfig, name: &str) -> Result<Module, DescriptionError>
         let mut inputs: Vec<(&str, Expr)> = vec![
             ("clk_i", _clk.into()),
             ("rst_ni", _rst.into()),
-            ("spikes_load_i", step_start.into()),
+            ("spikes_load_i", !busy),
             ("spikes_i", crate::hdl::concat(spikes)),
             ("issue_i", sweeping_q.into()),
             ("read_address_i", read_word.into()),
