@@ -28,6 +28,8 @@ module lif_population_n16_c14_v24_fa542b_bram (
   output wire        spikes_valid_o,    // a timestep completed
   output wire [15:0] spikes_o,          // bit j: neuron j spiked in the last timestep
   output wire [3:0]  learning_shift_o,  // for the attached R-STDP arrays
+  output wire [15:0] above_band_o,      // bit j: neuron j's count was above its band in the last window
+  output wire [15:0] below_band_o,      // bit j: neuron j's count was below its band in the last window
   output wire [23:0] probe_membrane_o,  // two's complement
   output wire [22:0] probe_threshold_o,
   output wire [6:0]  probe_count_o,     // spikes in this window
@@ -440,13 +442,29 @@ module lif_population_n16_c14_v24_fa542b_bram (
     end
   end
 
-  reg [22:0] own_threshold_s4_q;
-
   assign own_threshold = own_threshold_up_s3_q
                        ? (own_threshold_past_max_s3_q ? THRESHOLD_MAX : own_threshold_raised_s3_q)
                        : own_threshold_down_s3_q
                        ? (own_threshold_past_min_s3_q ? THRESHOLD_MIN : own_threshold_lowered_s3_q)
                        : own_threshold_theta_s3_q;
+
+  // Each neuron's own band in the last window, for the attached arrays'
+  // synaptic scaling: shifted in at stage 2 of the pass (not the init pass),
+  // neuron 0 ends in bit 0.
+  reg [15:0] above_band_q;
+  reg [15:0] below_band_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      above_band_q <= 16'h0;
+      below_band_q <= 16'h0;
+    end else begin
+      above_band_q <= (pass_valid_s2_q & ~pass_init_q) ? {count_s2_q > 7'ha, above_band_q[15:1]} : above_band_q;
+      below_band_q <= (pass_valid_s2_q & ~pass_init_q) ? {count_s2_q < 7'h6, below_band_q[15:1]} : below_band_q;
+    end
+  end
+
+  reg [22:0] own_threshold_s4_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -587,6 +605,8 @@ module lif_population_n16_c14_v24_fa542b_bram (
   assign spikes_valid_o     = spikes_valid_q;
   assign spikes_o           = spikes_out_q;
   assign learning_shift_o   = learning_shift_q;
+  assign above_band_o       = above_band_q;
+  assign below_band_o       = below_band_q;
   assign probe_membrane_o   = membrane_read;
   assign probe_threshold_o  = threshold_read;
   assign probe_count_o      = count_read;

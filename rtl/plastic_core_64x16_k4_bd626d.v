@@ -44,7 +44,9 @@ module plastic_core_64x16_k4_bd626d (
   output wire [23:0] probe_membrane_o,   // two's complement
   output wire [22:0] probe_threshold_o,
   output wire [6:0]  probe_count_o,      // spikes in this window
-  output wire [1:0]  probe_refractory_o  // timesteps left
+  output wire [1:0]  probe_refractory_o, // timesteps left
+  output wire [15:0] above_band_o,       // bit j: neuron j was above its band in the last window
+  output wire [15:0] below_band_o        // bit j: neuron j was below its band in the last window
 );
 
   // Timestep control.
@@ -52,8 +54,12 @@ module plastic_core_64x16_k4_bd626d (
   wire        step_start;
   wire        clear_start;
   wire        host_write;
-  reg         timestep_q;    // from step_start to the population's spikes_valid_o
-  reg  [15:0] last_spikes_q; // the previous timestep's output spikes
+  reg         timestep_q;       // from step_start to the population's spikes_valid_o
+  reg  [15:0] last_spikes_q;    // the previous timestep's output spikes
+  wire        host_port_write;  // to the array
+  wire [7:0]  host_port_weight; // to the array
+  wire [5:0]  host_port_pre;    // to the array
+  wire [3:0]  host_port_post;   // to the array
 
   wire [3:0]  learning_shift;         // the population's L, to the array
   wire        array_busy;             // array.busy_o
@@ -75,10 +81,10 @@ module plastic_core_64x16_k4_bd626d (
     .reward_i           (reward_i),
     .learning_shift_i   (learning_shift),
     .learn_en_i         (learn_en_i),
-    .host_pre_i         (host_pre_i),
-    .host_post_i        (host_post_i),
-    .host_we_i          (host_write),
-    .host_weight_i      (host_weight_i),
+    .host_pre_i         (host_port_pre),
+    .host_post_i        (host_port_post),
+    .host_we_i          (host_port_write),
+    .host_weight_i      (host_port_weight),
     .busy_o             (array_busy),
     .current_valid_o    (array_current_valid),
     .current_post_o     (array_current_post),
@@ -93,6 +99,8 @@ module plastic_core_64x16_k4_bd626d (
   wire        population_spikes_valid;   // population.spikes_valid_o
   wire [15:0] population_spikes;         // population.spikes_o
   wire [3:0]  population_learning_shift; // population.learning_shift_o
+  wire [15:0] population_above_band;     // population.above_band_o
+  wire [15:0] population_below_band;     // population.below_band_o
   wire [23:0] population_membrane;       // population.probe_membrane_o
   wire [22:0] population_threshold;      // population.probe_threshold_o
   wire [6:0]  population_count;          // population.probe_count_o
@@ -108,16 +116,24 @@ module plastic_core_64x16_k4_bd626d (
     .spikes_valid_o     (population_spikes_valid),
     .spikes_o           (population_spikes),
     .learning_shift_o   (population_learning_shift),
+    .above_band_o       (population_above_band),
+    .below_band_o       (population_below_band),
     .probe_membrane_o   (population_membrane),
     .probe_threshold_o  (population_threshold),
     .probe_count_o      (population_count),
     .probe_refractory_o (population_refractory)
   );
 
+  // The array's host port.
+  assign host_port_write  = host_write;
+  assign host_port_weight = host_weight_i;
+  assign host_port_pre    = host_pre_i;
+  assign host_port_post   = host_post_i;
+
   // busy_o covers the array's sweep and drain, the population's update and
   // window pass, and the gap between them; requests while busy are ignored.
   assign learning_shift = population_learning_shift;
-  assign busy           = timestep_q | array_busy | population_busy;
+  assign busy           = timestep_q | array_busy | population_busy | 1'b0;
   assign step_start     = step_i & ~busy & ~clear_i;
   assign clear_start    = clear_i & ~busy;
   assign host_write     = host_we_i & ~busy;
@@ -148,6 +164,8 @@ module plastic_core_64x16_k4_bd626d (
   assign probe_threshold_o  = population_threshold;
   assign probe_count_o      = population_count;
   assign probe_refractory_o = population_refractory;
+  assign above_band_o       = population_above_band;
+  assign below_band_o       = population_below_band;
 
 endmodule
 

@@ -88,14 +88,16 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
       busy_q     <= sweeping_next | clearing_next | sweeping_q | valid_s1_q | valid_s2_q | valid_s3_q | valid_s4_q | valid_s5_q;
       sweeping_q <= sweeping_next;
       clearing_q <= clearing_next;
-      word_q     <= (step_start | clear_start) ? 8'h0 : (sweeping_q | clearing_q) ? word_q + 8'h1 : word_q;
-      group_q    <= step_start ? 4'h0 : sweeping_q ? (group_last ? 4'h0 : group_q + 4'h1) : group_q;
-      column_q   <= step_start ? 4'h0 : (sweeping_q & group_last) ? column_q + 4'h1 : column_q;
+      word_q     <= (sweeping_q | clearing_q) ? word_q + 8'h1 : 8'h0;
+      group_q    <= sweeping_q ? (group_last ? 4'h0 : group_q + 4'h1) : 4'h0;
+      column_q   <= sweeping_q ? (group_last ? column_q + 4'h1 : column_q) : 4'h0;
     end
   end
 
-  // This timestep's inputs; post spikes rotate by one per column, so bit 0
-  // is the spike of the column being read.
+  // This timestep's inputs, followed while idle and held while busy (so
+  // the accepting clock stores them without step_start in their enables);
+  // post spikes rotate by one per column, so bit 0 is the spike of the
+  // column being read.
   reg [15:0] post_spikes_q;
   reg [7:0]  reward_q;
   reg        learn_en_q;
@@ -106,9 +108,9 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
       reward_q      <= 8'h0;
       learn_en_q    <= 1'b0;
     end else begin
-      post_spikes_q <= step_start ? post_i : (sweeping_q & group_last) ? {post_spikes_q[0], post_spikes_q[15:1]} : post_spikes_q;
-      reward_q      <= step_start ? reward_i : reward_q;
-      learn_en_q    <= step_start ? learn_en_i : learn_en_q;
+      post_spikes_q <= busy_q ? ((sweeping_q & group_last) ? {post_spikes_q[0], post_spikes_q[15:1]} : post_spikes_q) : post_i;
+      reward_q      <= busy_q ? reward_q : reward_i;
+      learn_en_q    <= busy_q ? learn_en_q : learn_en_i;
     end
   end
 
@@ -118,7 +120,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
     if (!rst_ni) begin
       learning_shift_q <= 4'h0;
     end else begin
-      learning_shift_q <= step_start ? learning_shift_i : learning_shift_q;
+      learning_shift_q <= busy_q ? learning_shift_q : learning_shift_i;
     end
   end
 
@@ -267,7 +269,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram lane_0 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[60], pre_i[56], pre_i[52], pre_i[48], pre_i[44], pre_i[40], pre_i[36], pre_i[32], pre_i[28], pre_i[24], pre_i[20], pre_i[16], pre_i[12], pre_i[8], pre_i[4], pre_i[0]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),
@@ -300,7 +302,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram lane_1 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[61], pre_i[57], pre_i[53], pre_i[49], pre_i[45], pre_i[41], pre_i[37], pre_i[33], pre_i[29], pre_i[25], pre_i[21], pre_i[17], pre_i[13], pre_i[9], pre_i[5], pre_i[1]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),
@@ -333,7 +335,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram lane_2 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[62], pre_i[58], pre_i[54], pre_i[50], pre_i[46], pre_i[42], pre_i[38], pre_i[34], pre_i[30], pre_i[26], pre_i[22], pre_i[18], pre_i[14], pre_i[10], pre_i[6], pre_i[2]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),
@@ -366,7 +368,7 @@ module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_bram (
   rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram lane_3 (
     .clk_i                 (clk_i),
     .rst_ni                (rst_ni),
-    .spikes_load_i         (step_start),
+    .spikes_load_i         (~busy_q),
     .spikes_i              ({pre_i[63], pre_i[59], pre_i[55], pre_i[51], pre_i[47], pre_i[43], pre_i[39], pre_i[35], pre_i[31], pre_i[27], pre_i[23], pre_i[19], pre_i[15], pre_i[11], pre_i[7], pre_i[3]}),
     .issue_i               (sweeping_q),
     .read_address_i        (read_word),

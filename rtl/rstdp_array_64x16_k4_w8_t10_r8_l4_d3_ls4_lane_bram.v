@@ -15,7 +15,7 @@
 module rstdp_array_64x16_k4_w8_t10_r8_l4_d3_ls4_lane_bram (
   input  wire        clk_i,
   input  wire        rst_ni,           // asynchronous, active low
-  input  wire        spikes_load_i,    // a timestep starts: load spikes_i
+  input  wire        spikes_load_i,    // idle: follow spikes_i (a timestep starts with them)
   input  wire [15:0] spikes_i,         // this lane's pre spikes, bit g = pre neuron g*K + k
   input  wire        issue_i,          // s0: a group is read at this clock
   input  wire [7:0]  read_address_i,   // s0 synapse word, or the host's

@@ -44,7 +44,7 @@ fn core(array: RawArrayParams, edit: impl FnOnce(&mut RawPopulationParams)) -> C
     CoreConfig::try_from(RawCoreParams {
         array,
         population,
-        small_memories_in_block_ram: true,
+        ..RawCoreParams::default()
     })
     .expect("test parameters are valid")
 }
@@ -85,15 +85,21 @@ fn session(
 fn corners() -> Vec<(&'static str, CoreConfig)> {
     vec![
         (
-            "1x1, window 1",
-            core(array(1, 1, 1), |p| {
-                p.window = 1;
-                p.target_rate = 0.5;
-            }),
+            "1x1, window 1, scaling by w >> 1 after every timestep",
+            CoreConfig {
+                scaling_shift: 1,
+                ..core(array(1, 1, 1), |p| {
+                    p.window = 1;
+                    p.target_rate = 0.5;
+                })
+            },
         ),
         (
-            "4x3, a current every clock (K = n_pre)",
-            core(array(4, 3, 4), |_| {}),
+            "4x3, a current every clock (K = n_pre), scaling by w >> 2 every 4 timesteps",
+            CoreConfig {
+                scaling_shift: 2,
+                ..core(array(4, 3, 4), |p| p.window = 4)
+            },
         ),
         (
             "7x5, K = 3, no leak, no refractory, small memories in flip-flops",
@@ -187,13 +193,13 @@ fn any_core() -> impl Strategy<Value = CoreConfig> {
     (
         (1..=9usize, 1..=6usize, 1..=4usize),
         (1..=10u32, 2..=12u32, 1..=10u32, 0..=6u32, 0..=5u32),
-        (0..=3u32, 1..=8u32, 0..=3u32, proptest::bool::ANY),
+        (0..=3u32, 1..=8u32, 0..=3u32, proptest::bool::ANY, 0..=3u32),
     )
         .prop_map(
             |(
                 (n_pre, n_post, lanes),
                 (w, t, r, l, d),
-                (extra_shift, window, refractory, narrow),
+                (extra_shift, window, refractory, narrow, scaling),
             )| {
                 let raw = RawArrayParams {
                     weight_bits: w,
@@ -210,12 +216,16 @@ fn any_core() -> impl Strategy<Value = CoreConfig> {
                     current_bits: if narrow { exact.div_ceil(2) } else { 0 },
                     ..raw
                 };
-                core(raw, |p| {
+                let config = core(raw, |p| {
                     p.learning_shift_max = l + extra_shift;
                     p.window = window;
                     p.refractory = refractory;
                     p.variance_bound = if narrow { 0.0 } else { 4.0 };
-                })
+                });
+                CoreConfig {
+                    scaling_shift: scaling.min(w),
+                    ..config
+                }
             },
         )
 }
@@ -323,23 +333,38 @@ const FAULTS: &[(&str, Fault)] = &[
     ("learn_en_i does not reach the array", |m| {
         rewire(m, "array", "learn_en_i", lit(1, 1));
     }),
+    ("synaptic scaling writes nothing", |m| {
+        let user = net(m, "host_write");
+        *m.assignment_mut("host_port_write").unwrap() = user.into();
+    }),
+    ("synaptic scaling scales every neuron down", |m| {
+        let n = net(m, "scale_above_q").width();
+        assert!(m.substitute(
+            "population_above_band",
+            &lit(n, (1 << n) - 1),
+            Some("scale_above_q")
+        ));
+    }),
 ];
 
 #[test]
 fn faults_in_the_wiring_are_caught_by_the_step_model() {
-    // Narrow weights and a variance bound of 0 make the learning shift move
-    // and the output spikes matter within a few windows.
-    let c = core(
-        RawArrayParams {
-            learning_shift: 2,
-            ..array(5, 4, 2)
-        },
-        |p| {
-            p.variance_bound = 0.0;
-            p.window = 4;
-            p.learning_shift_max = 6;
-        },
-    );
+    // A variance bound of 0 and short windows make the learning shift move,
+    // the output spikes matter and synaptic scaling run within a few windows.
+    let c = CoreConfig {
+        scaling_shift: 2,
+        ..core(
+            RawArrayParams {
+                learning_shift: 2,
+                ..array(5, 4, 2)
+            },
+            |p| {
+                p.variance_bound = 0.0;
+                p.window = 4;
+                p.learning_shift_max = 6;
+            },
+        )
+    };
     let plan = SessionPlan {
         timesteps: 200,
         compare_every: 1,

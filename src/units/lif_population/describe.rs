@@ -136,6 +136,16 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     let spikes_valid_o = m.output("spikes_valid_o", 1, "a timestep completed");
     let spikes_o = m.output("spikes_o", n, "bit j: neuron j spiked in the last timestep");
     let learning_shift_o = m.output("learning_shift_o", lb, "for the attached R-STDP arrays");
+    let above_band_o = m.output(
+        "above_band_o",
+        n,
+        "bit j: neuron j's count was above its band in the last window",
+    );
+    let below_band_o = m.output(
+        "below_band_o",
+        n,
+        "bit j: neuron j's count was below its band in the last window",
+    );
     let probe_membrane_o = m.output("probe_membrane_o", v, "two's complement");
     let probe_threshold_o = m.output("probe_threshold_o", tb, "");
     let probe_count_o = m.output("probe_count_o", cb, "spikes in this window");
@@ -604,6 +614,42 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
         below(count_s2, p.lo),
         None,
     );
+    m.section(&[
+        "Each neuron's own band in the last window, for the attached arrays'",
+        "synaptic scaling: shifted in at stage 2 of the pass (not the init pass),",
+        "neuron 0 ends in bit 0.",
+    ]);
+    let above_band_q = m.register("above_band_q", n, zero(n), "");
+    let below_band_q = m.register("below_band_q", n, zero(n), "");
+    let band_shift = pass_valid_s[1] & !pass_init_q;
+    let shifted = |flag: Expr, q: Net| -> Expr {
+        if n > 1 {
+            concat([flag, q.slice(n - 1, 1)])
+        } else {
+            flag
+        }
+    };
+    m.clocked(
+        vec![
+            (
+                above_band_q,
+                mux(
+                    band_shift.clone(),
+                    shifted(above(count_s2, p.hi), above_band_q),
+                    above_band_q,
+                ),
+            ),
+            (
+                below_band_q,
+                mux(
+                    band_shift,
+                    shifted(below(count_s2, p.lo), below_band_q),
+                    below_band_q,
+                ),
+            ),
+        ],
+        None,
+    );
     let own_threshold_s4_q = m.register("own_threshold_s4_q", tb, zero(tb), "");
     m.clocked(
         vec![
@@ -833,6 +879,8 @@ pub fn describe(p: &PopulationParams, name: &str) -> Result<Module, DescriptionE
     m.assign(spikes_valid_o, spikes_valid_q);
     m.assign(spikes_o, spikes_out_q);
     m.assign(learning_shift_o, learning_shift);
+    m.assign(above_band_o, above_band_q);
+    m.assign(below_band_o, below_band_q);
     m.assign(probe_membrane_o, membrane_read);
     m.assign(probe_threshold_o, threshold_read);
     m.assign(probe_count_o, count_read);

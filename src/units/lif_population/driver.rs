@@ -202,12 +202,32 @@ impl PopulationDriver {
                 model.learning_shift()
             )));
         }
+        for (port, expected) in [
+            ("above_band_o", model.above_band()),
+            ("below_band_o", model.below_band()),
+        ] {
+            let seen = self.value(port)?;
+            if seen != pack(expected) {
+                return Err(Error::Other(format!(
+                    "after timestep {timestep}: {port} {seen:#b}, the step model {:#b}",
+                    pack(expected)
+                )));
+            }
+        }
         Ok(())
     }
 
     pub fn finish(self) -> Result<()> {
         self.sim.finish()
     }
+}
+
+/// Flags as a port value, bit j = neuron j.
+pub fn pack(flags: &[bool]) -> u64 {
+    flags
+        .iter()
+        .enumerate()
+        .fold(0, |v, (j, &f)| v | (u64::from(f) << j))
 }
 
 /// Random currents around what holds the target rate, from silent to

@@ -23,6 +23,11 @@ pub struct PopulationModel {
     neurons: Vec<NeuronState>,
     timestep_in_window: u32,
     learning_shift: u32,
+    /// Per neuron, whether its count was above (below) its own band in the
+    /// last window that ended; all false before the first.
+    above_band: Vec<bool>,
+    below_band: Vec<bool>,
+    window_ended: bool,
 }
 
 impl PopulationModel {
@@ -39,6 +44,9 @@ impl PopulationModel {
             ],
             timestep_in_window: 0,
             learning_shift: params.learning_shift_base,
+            above_band: vec![false; params.neurons as usize],
+            below_band: vec![false; params.neurons as usize],
+            window_ended: false,
         }
     }
 
@@ -50,6 +58,18 @@ impl PopulationModel {
     }
     pub fn learning_shift(&self) -> u32 {
         self.learning_shift
+    }
+    /// Neurons whose count was above their own band in the last window that ended.
+    pub fn above_band(&self) -> &[bool] {
+        &self.above_band
+    }
+    /// Neurons whose count was below their own band in the last window that ended.
+    pub fn below_band(&self) -> &[bool] {
+        &self.below_band
+    }
+    /// Whether the last timestep ended a window.
+    pub fn window_ended(&self) -> bool {
+        self.window_ended
     }
 
     /// One timestep with each neuron's input current (saturated to
@@ -86,7 +106,8 @@ impl PopulationModel {
             })
             .collect();
         self.timestep_in_window += 1;
-        if self.timestep_in_window == p.window {
+        self.window_ended = self.timestep_in_window == p.window;
+        if self.window_ended {
             self.end_window();
         }
         spikes
@@ -109,7 +130,9 @@ impl PopulationModel {
             }
         };
         let (pop_up, pop_down) = (total > p.population_hi(), total < p.population_lo());
-        for n in &mut self.neurons {
+        for (j, n) in self.neurons.iter_mut().enumerate() {
+            self.above_band[j] = n.count > p.hi;
+            self.below_band[j] = n.count < p.lo;
             let own = nudge(n.threshold, n.count > p.hi, n.count < p.lo);
             n.threshold = nudge(own, pop_up, pop_down);
             n.count = 0;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::design::Design;
 use crate::error::Result;
-use crate::hdl::{Expr, Module, ModuleBuilder, mux, zero};
+use crate::hdl::{Expr, Module, ModuleBuilder, Net, lit, mux, zero};
 use crate::units::lif_population::LifPopulation;
 use crate::units::rstdp_array::RstdpArray;
 
@@ -101,6 +101,16 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
     let probe_count_o = m.output("probe_count_o", kb, "spikes in this window");
     let probe_refractory_o = (p.refractory > 0)
         .then(|| m.output("probe_refractory_o", p.refractory_bits(), "timesteps left"));
+    let above_band_o = m.output(
+        "above_band_o",
+        n_post,
+        "bit j: neuron j was above its band in the last window",
+    );
+    let below_band_o = m.output(
+        "below_band_o",
+        n_post,
+        "bit j: neuron j was below its band in the last window",
+    );
 
     m.section(&["Timestep control."]);
     let busy = m.wire("busy", 1, "");
@@ -120,6 +130,12 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
         "the previous timestep's output spikes",
     );
 
+    // The array's host port: the user's while idle, the scaling pass's while it runs.
+    let array_host_write = m.wire("host_port_write", 1, "to the array");
+    let array_host_weight = m.wire("host_port_weight", w, "to the array");
+    let array_host_pre = (n_pre > 1).then(|| m.wire("host_port_pre", bi, "to the array"));
+    let array_host_post = (n_post > 1).then(|| m.wire("host_port_post", bj, "to the array"));
+
     m.section(&[]);
     let mut array_inputs: Vec<(&str, Expr)> = vec![
         ("clk_i", clk.into()),
@@ -130,13 +146,13 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
         ("post_i", last_spikes_q.into()),
         ("reward_i", reward_i.into()),
         ("learn_en_i", learn_en_i.into()),
-        ("host_we_i", host_write.into()),
-        ("host_weight_i", host_weight_i.into()),
+        ("host_we_i", array_host_write.into()),
+        ("host_weight_i", array_host_weight.into()),
     ];
-    if let Some(i) = host_pre_i {
+    if let Some(i) = array_host_pre {
         array_inputs.push(("host_pre_i", i.into()));
     }
-    if let Some(j) = host_post_i {
+    if let Some(j) = array_host_post {
         array_inputs.push(("host_post_i", j.into()));
     }
     // The population's learning shift is a net declared by its instance
@@ -190,10 +206,13 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
         ("probe_membrane_o", "population_membrane"),
         ("probe_threshold_o", "population_threshold"),
         ("probe_count_o", "population_count"),
+        ("above_band_o", "population_above_band"),
+        ("below_band_o", "population_below_band"),
     ];
     if probe_refractory_o.is_some() {
         population_outputs.push(("probe_refractory_o", "population_refractory"));
     }
+
     let population_nets = m.instance(
         "population",
         population_module,
@@ -202,13 +221,67 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
     );
     let (population_busy, population_spikes_valid, population_spikes) =
         (population_nets[0], population_nets[1], population_nets[2]);
+    // Instance outputs come in the population's port order.
+    let (learning_shift_net, above_band, below_band) =
+        (population_nets[3], population_nets[4], population_nets[5]);
+    let (membrane_net, threshold_net, count_net) =
+        (population_nets[6], population_nets[7], population_nets[8]);
+    let refractory_net = population_nets.get(9).copied();
+
+    let scaling = describe_scaling(
+        &mut m,
+        c,
+        ScalingInputs {
+            step_start,
+            timestep: timestep_q,
+            array_busy,
+            population_busy,
+            above_band,
+            below_band,
+            read_weight: host_weight,
+        },
+    );
+    m.section(&["The array's host port."]);
+    let user = |port: Option<Net>| port.map(Expr::from);
+    match &scaling {
+        Some(sc) => {
+            m.assign(
+                array_host_write,
+                mux(sc.active, sc.write.clone(), host_write),
+            );
+            m.assign(array_host_weight, mux(sc.active, sc.weight, host_weight_i));
+            if let (Some(a), Some(u)) = (array_host_pre, user(host_pre_i)) {
+                m.assign(a, mux(sc.active, sc.pre.expect("n_pre > 1"), u));
+            }
+            if let (Some(a), Some(u)) = (array_host_post, user(host_post_i)) {
+                m.assign(a, mux(sc.active, sc.post.expect("n_post > 1"), u));
+            }
+        }
+        None => {
+            m.assign(array_host_write, host_write);
+            m.assign(array_host_weight, host_weight_i);
+            if let (Some(a), Some(u)) = (array_host_pre, host_pre_i) {
+                m.assign(a, u);
+            }
+            if let (Some(a), Some(u)) = (array_host_post, host_post_i) {
+                m.assign(a, u);
+            }
+        }
+    }
 
     m.section(&[
         "busy_o covers the array's sweep and drain, the population's update and",
         "window pass, and the gap between them; requests while busy are ignored.",
     ]);
-    m.assign(learning_shift, population_nets[3]);
-    m.assign(busy, timestep_q | array_busy | population_busy);
+    m.assign(learning_shift, learning_shift_net);
+    let scaling_busy: Expr = match &scaling {
+        Some(sc) => sc.busy.clone(),
+        None => zero(1),
+    };
+    m.assign(
+        busy,
+        timestep_q | array_busy | population_busy | scaling_busy,
+    );
     m.assign(step_start, step_i & !busy & !clear_i);
     m.assign(clear_start, clear_i & !busy);
     m.assign(host_write, host_we_i & !busy);
@@ -234,7 +307,7 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
     m.assign(busy_o, busy);
     m.assign(spikes_valid_o, population_spikes_valid);
     m.assign(spikes_o, population_spikes);
-    m.assign(learning_shift_o, population_nets[3]);
+    m.assign(learning_shift_o, learning_shift_net);
     m.assign(current_valid_o, current_valid);
     m.assign(current_post_o, current_post);
     m.assign(current_o, current);
@@ -242,11 +315,208 @@ pub fn describe(c: &CoreConfig, name: &str) -> Result<Module> {
     m.assign(host_eligibility_o, host_eligibility);
     m.assign(host_pre_trace_o, host_pre_trace);
     m.assign(host_post_trace_o, host_post_trace);
-    m.assign(probe_membrane_o, population_nets[4]);
-    m.assign(probe_threshold_o, population_nets[5]);
-    m.assign(probe_count_o, population_nets[6]);
-    if let Some(o) = probe_refractory_o {
-        m.assign(o, population_nets[7]);
+    m.assign(probe_membrane_o, membrane_net);
+    m.assign(probe_threshold_o, threshold_net);
+    m.assign(probe_count_o, count_net);
+    if let (Some(o), Some(net)) = (probe_refractory_o, refractory_net) {
+        m.assign(o, net);
     }
+    m.assign(above_band_o, above_band);
+    m.assign(below_band_o, below_band);
     Ok(m.finish()?)
+}
+
+/// What the scaling pass reads from the rest of the core.
+struct ScalingInputs {
+    step_start: Net,
+    timestep: Net,
+    array_busy: Net,
+    population_busy: Net,
+    above_band: Net,
+    below_band: Net,
+    /// The array's host read data: the weight addressed the clock before.
+    read_weight: Net,
+}
+
+/// What the scaling pass drives: the array's host port while `active`.
+struct ScalingPort {
+    active: Net,
+    busy: Expr,
+    write: Expr,
+    weight: Net,
+    pre: Option<Net>,
+    post: Option<Net>,
+}
+
+/// Synaptic scaling (docs/spec.md §4): after the pass of a window's last
+/// timestep, every synapse of a neuron above its band gets w - (w >> s), of
+/// one below it sat(w + (w >> s)), through the array's host port, two
+/// clocks a synapse (address, then write). None when the scaling shift is 0.
+fn describe_scaling(
+    m: &mut ModuleBuilder,
+    c: &CoreConfig,
+    i: ScalingInputs,
+) -> Option<ScalingPort> {
+    let shift = c.scaling_shift;
+    if shift == 0 {
+        return None;
+    }
+    let lane = c.array.lane();
+    let w = lane.weight_bits();
+    let (n_pre, n_post) = (c.array.n_pre() as u32, c.array.n_post() as u32);
+    let (bi, bj) = (c.array.pre_bits(), c.array.post_bits());
+    let window = u64::from(c.population.window);
+    m.section(&[
+        &format!("Synaptic scaling by w >> {shift} after each window (every {window} timesteps):"),
+        "the band flags are copied when the pass starts and rotate by one per",
+        "column, so bit 0 is the flag of the column being scaled.",
+    ]);
+    let window_bits = crate::design::index_bits(window);
+    let window_timestep_q = (window > 1).then(|| {
+        m.register(
+            "window_timestep_q",
+            window_bits,
+            zero(window_bits),
+            "timesteps started in this window",
+        )
+    });
+    let scale_pending_q = m.register(
+        "scale_pending_q",
+        1,
+        zero(1),
+        "a window ended: scale once the population's pass is done",
+    );
+    let scaling_q = m.register("scaling_q", 1, zero(1), "the pass runs");
+    let scale_write_q = m.register("scale_write_q", 1, zero(1), "0: address, 1: write");
+    let scale_pre_q = (n_pre > 1).then(|| m.register("scale_pre_q", bi, zero(bi), ""));
+    let scale_post_q = (n_post > 1).then(|| m.register("scale_post_q", bj, zero(bj), ""));
+    let scale_above_q = m.register("scale_above_q", n_post, zero(n_post), "");
+    let scale_below_q = m.register("scale_below_q", n_post, zero(n_post), "");
+    let window_last = m.wire("window_last", 1, "this step is the window's last");
+    let scale_start = m.wire("scale_start", 1, "");
+    let pre_last = m.wire("scale_pre_last", 1, "");
+    let post_last = m.wire("scale_post_last", 1, "");
+    let scaled_down = m.wire("scaled_down", w, "w - (w >> s)");
+    let scaled_up = m.wire("scaled_up", w, "sat(w + (w >> s))");
+    let scaled_sum = m.wire("scaled_sum", w + 1, "w + (w >> s)");
+    let scaled_weight = m.wire("scaled_weight", w, "");
+    match window_timestep_q {
+        Some(q) => m.assign(window_last, q.eq(lit(window_bits, window - 1))),
+        None => m.assign(window_last, lit(1, 1)),
+    }
+    m.assign(
+        scale_start,
+        scale_pending_q & !i.timestep & !i.array_busy & !i.population_busy & !scaling_q,
+    );
+    m.assign(
+        pre_last,
+        match scale_pre_q {
+            Some(q) => q.eq(lit(bi, u64::from(n_pre) - 1)),
+            None => lit(1, 1),
+        },
+    );
+    m.assign(
+        post_last,
+        match scale_post_q {
+            Some(q) => q.eq(lit(bj, u64::from(n_post) - 1)),
+            None => lit(1, 1),
+        },
+    );
+    let delta = i.read_weight >> shift.min(w);
+    m.assign(scaled_down, i.read_weight - delta.clone());
+    m.assign(scaled_sum, i.read_weight.zext(w + 1) + delta.zext(w + 1));
+    m.assign(
+        scaled_up,
+        mux(
+            scaled_sum.bit(w),
+            lit(w, crate::design::mask(w)),
+            scaled_sum.slice(w - 1, 0),
+        ),
+    );
+    m.assign(
+        scaled_weight,
+        mux(scale_above_q.bit(0), scaled_down, scaled_up),
+    );
+    let column_done = scale_write_q & pre_last;
+    let rotate = |q: Net| -> Expr {
+        if n_post > 1 {
+            crate::hdl::concat([q.bit(0), q.slice(n_post - 1, 1)])
+        } else {
+            q.into()
+        }
+    };
+    let mut registers = vec![
+        (
+            scale_pending_q,
+            (i.step_start & window_last) | (scale_pending_q & !scale_start),
+        ),
+        (
+            scaling_q,
+            scale_start | (scaling_q & !(column_done.clone() & post_last)),
+        ),
+        (scale_write_q, scaling_q & !scale_write_q),
+        (
+            scale_above_q,
+            mux(
+                scale_start,
+                i.above_band,
+                mux(
+                    scaling_q & column_done.clone(),
+                    rotate(scale_above_q),
+                    scale_above_q,
+                ),
+            ),
+        ),
+        (
+            scale_below_q,
+            mux(
+                scale_start,
+                i.below_band,
+                mux(
+                    scaling_q & column_done.clone(),
+                    rotate(scale_below_q),
+                    scale_below_q,
+                ),
+            ),
+        ),
+    ];
+    if let Some(q) = window_timestep_q {
+        registers.push((
+            q,
+            mux(
+                i.step_start,
+                mux(window_last, zero(window_bits), q + lit(window_bits, 1)),
+                q,
+            ),
+        ));
+    }
+    if let Some(q) = scale_pre_q {
+        registers.push((
+            q,
+            mux(
+                scaling_q & scale_write_q,
+                mux(pre_last, zero(bi), q + lit(bi, 1)),
+                mux(scaling_q, q, zero(bi)),
+            ),
+        ));
+    }
+    if let Some(q) = scale_post_q {
+        registers.push((
+            q,
+            mux(
+                scaling_q & column_done.clone(),
+                q + lit(bj, 1),
+                mux(scaling_q, q, zero(bj)),
+            ),
+        ));
+    }
+    m.clocked(registers, None);
+    Some(ScalingPort {
+        active: scaling_q,
+        busy: scale_pending_q | scaling_q,
+        write: scaling_q & scale_write_q & (scale_above_q.bit(0) | scale_below_q.bit(0)),
+        weight: scaled_weight,
+        pre: scale_pre_q,
+        post: scale_post_q,
+    })
 }

@@ -16,9 +16,18 @@ use super::params::CoreConfig;
 use super::step::CoreModel;
 
 /// An upper bound on the clocks of any operation: a sweep, its drain, a
-/// window pass and slack for the handshakes. Busy for longer is a hang.
+/// window pass, a scaling pass and slack for the handshakes. Busy for
+/// longer is a hang.
 fn busy_limit(c: &CoreConfig) -> u64 {
-    c.array.timestep_clocks().max(c.array.clear_clocks()) + 2 * c.population.neurons as u64 + 32
+    let scaling = if c.scaling_shift > 0 {
+        2 * (c.array.n_pre() * c.array.n_post()) as u64
+    } else {
+        0
+    };
+    c.array.timestep_clocks().max(c.array.clear_clocks())
+        + 2 * c.population.neurons as u64
+        + scaling
+        + 32
 }
 
 /// A core under simulation, at the timestep level.
@@ -296,6 +305,18 @@ impl CoreDriver {
             if seen != expected {
                 return Err(Error::Other(format!(
                     "after timestep {timestep}, neuron {j}: the core shows {seen:?}, the step model {expected:?}"
+                )));
+            }
+        }
+        for (port, expected) in [
+            ("above_band_o", model.population().above_band()),
+            ("below_band_o", model.population().below_band()),
+        ] {
+            let seen = self.value(port);
+            if seen != pack(expected) {
+                return Err(Error::Other(format!(
+                    "after timestep {timestep}: {port} {seen:#b}, the step model {:#b}",
+                    pack(expected)
                 )));
             }
         }

@@ -106,6 +106,11 @@ pub static KIND: crate::units::Unit<RawCoreParams> = crate::units::Unit {
             allowed: "true or false",
             meaning: "true: traces and neuron state in block RAM too (saves logic cells on a UP5K); false: memories under 512 bits in flip-flops",
         },
+        crate::units::ParamKey {
+            key: "scaling_shift",
+            allowed: "0..=array.weight_bits",
+            meaning: "synaptic scaling at window ends: w -= w >> s above the band, w += w >> s below (0: none)",
+        },
     ],
     build: |raw| Ok(Box::new(PlasticCore::new(CoreConfig::try_from(raw)?))),
     raw: std::marker::PhantomData,

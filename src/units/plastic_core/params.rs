@@ -18,6 +18,8 @@ pub struct RawCoreParams {
     /// Every memory in block RAM, the small ones too (traces, neuron state):
     /// on parts like the UP5K logic cells run out long before block RAMs.
     pub small_memories_in_block_ram: bool,
+    /// s of synaptic scaling at window ends (docs/spec.md §3.4, §4); 0: none.
+    pub scaling_shift: u32,
 }
 
 impl Default for RawCoreParams {
@@ -55,6 +57,7 @@ impl Default for RawCoreParams {
                 learning_shift_max: 8,
             },
             small_memories_in_block_ram: true,
+            scaling_shift: 0,
         }
     }
 }
@@ -65,6 +68,7 @@ pub struct CoreConfig {
     pub array: ArrayConfig,
     pub population: PopulationParams,
     pub small_memories_in_block_ram: bool,
+    pub scaling_shift: u32,
 }
 
 impl TryFrom<RawCoreParams> for CoreConfig {
@@ -102,10 +106,18 @@ impl TryFrom<RawCoreParams> for CoreConfig {
             "array.learning_shift: the learning shift starts at the array's L",
             array.lane().learning_shift().into(),
         )?;
+        let w = array.lane().weight_bits();
+        ParamError::check_range("scaling_shift", raw.scaling_shift.into(), 0, w.into()).map_err(
+            |e| ParamError {
+                allowed: format!("{} (0: no scaling; at most weight_bits)", e.allowed),
+                ..e
+            },
+        )?;
         Ok(CoreConfig {
             array: array.with_learning_shift_port(population.learning_shift_max),
             population,
             small_memories_in_block_ram: raw.small_memories_in_block_ram,
+            scaling_shift: raw.scaling_shift,
         })
     }
 }

@@ -10,7 +10,9 @@
 //!   timestep's output spikes (this timestep's are not known before its
 //!   currents are);
 //! - the array learns at the population's learning shift as it stood when
-//!   the timestep started (window-end changes apply from the next one).
+//!   the timestep started (window-end changes apply from the next one);
+//! - with synaptic scaling, a window's end scales each neuron's incoming
+//!   weights by its own band, after the population's window end.
 
 use crate::units::lif_population::PopulationModel;
 use crate::units::rstdp_array::FactoredArray;
@@ -83,6 +85,35 @@ impl CoreModel {
             .step_at_shift(input, &self.last_spikes, reward, learn_en, shift);
         let spikes = self.population.step(&currents);
         self.last_spikes.clone_from(&spikes);
+        if self.config.scaling_shift > 0 && self.population.window_ended() {
+            self.scale();
+        }
         spikes
+    }
+
+    /// Synaptic scaling (docs/spec.md §3.4): each neuron above its band in
+    /// the window that just ended scales its incoming weights down by
+    /// w >> s, each one below it up (saturating).
+    fn scale(&mut self) {
+        let s = self.config.scaling_shift;
+        let max = self.config.array.lane().max_weight();
+        let (n_pre, n_post) = (self.config.array.n_pre(), self.config.array.n_post());
+        for j in 0..n_post {
+            let (above, below) = (
+                self.population.above_band()[j],
+                self.population.below_band()[j],
+            );
+            for i in 0..n_pre {
+                let w = self.array.weight(i, j);
+                let scaled = if above {
+                    w - (w >> s)
+                } else if below {
+                    (w + (w >> s)).min(max)
+                } else {
+                    w
+                };
+                self.array.set_weight(i, j, scaled);
+            }
+        }
     }
 }
