@@ -9,7 +9,7 @@ all: sim
 setup:
 	@sim/install-tools.sh
 
-## The main job on the embedded default design: render RTL into out/rstdp_lane,
+## The main job on the embedded default design (the plastic core): render RTL into out/plastic_core,
 ## co-simulate Verilator RTL and cycle model in lockstep, write and diff both VCDs,
 ## write the resource report.
 sim: setup
@@ -37,9 +37,11 @@ rtl:
 	HEBB_UPDATE_RTL=1 $(CARGO) test --quiet --test rtl_sync
 
 ## The default design's resource report: Yosys (iCE40 hx8k-ct256, xc7), nextpnr-ice40
-## place and route (Fmax, critical path), constraints at 90 % of Fmax, in out/synth/.
+## place and route (Fmax, critical path), constraints at 90 % of Fmax, in out/synth/;
+## and on the UP5K it is sized for (synth_ice40 -dsp, nextpnr --up5k) in out/synth-up5k/.
 synth: setup
 	$(CARGO) run --release --quiet -- synth --pnr --out out/synth
+	$(CARGO) run --release --quiet -- synth --pnr --part up5k-sg48 --target ice40 --out out/synth-up5k
 
 ## Benchmarks: step model, cycle model and lockstep throughput, with their ratios.
 bench: setup

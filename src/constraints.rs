@@ -14,8 +14,8 @@ use crate::resources::ConstraintClock;
 
 /// The clock of constraints not checked by place and route, in MHz. Every
 /// unit's default design meets it on hx8k-ct256 (nextpnr-ice40 0.4, seed 1):
-/// the slowest, `rstdp_lane_pair`, reaches 42.0 MHz, the lane 42.9 MHz and
-/// `lif_population` 46.2 MHz.
+/// the slowest, `rstdp_lane_pair`, reaches 42.0 MHz, the lane 42.9 MHz,
+/// `lif_population` 93.8 MHz and `plastic_core` 86.4 MHz.
 pub const DEFAULT_FREQ_MHZ: u32 = 30;
 
 /// [`DEFAULT_FREQ_MHZ`] as a period.

@@ -91,7 +91,12 @@ impl OperatorCount {
                 Item::Memory(m) => {
                     c.memory_bits += m.bits();
                     c.ice40_brams += ice40_brams(m.width, m.depth());
-                    c.xc7_brams += xc7_brams(m.width, m.depth());
+                    c.xc7_brams += if m.block_ram {
+                        // ram_style = "block": a block RAM however small.
+                        xc7_block_shapes(m.width, m.depth())
+                    } else {
+                        xc7_brams(m.width, m.depth())
+                    };
                     c.register_bits += u64::from(m.width) * m.reads.len() as u64;
                     c.expr(&m.write_enable);
                     c.expr(&m.write_address);
@@ -291,6 +296,11 @@ fn xc7_brams(width: u32, depth: u64) -> u64 {
     if u64::from(width) * depth < 4096 {
         return 0;
     }
+    xc7_block_shapes(width, depth)
+}
+
+/// RAMB18 blocks for `width` x `depth` in the cheapest aspect ratio.
+fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
     [
         (512u64, 36u64),
         (1024, 18),
