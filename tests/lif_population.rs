@@ -147,7 +147,7 @@ prop_compose! {
 proptest! {
     // Each case is a Verilator build (cached); the fixed seed keeps the set.
     #![proptest_config(ProptestConfig {
-        cases: 12,
+        cases: 8,
         max_shrink_iters: 32,
         rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() { ProptestConfig::default().rng_seed } else { RngSeed::Fixed(0x6865_6262_0010) },
         ..ProptestConfig::default()

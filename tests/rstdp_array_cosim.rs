@@ -114,7 +114,7 @@ proptest! {
     // Each case is a parameter set: one Verilator build (cached across runs;
     // the fixed seed keeps the same sets, so the cache does not grow).
     #![proptest_config(ProptestConfig {
-        cases: 16,
+        cases: 10,
         max_shrink_iters: 64,
         rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() { ProptestConfig::default().rng_seed } else { RngSeed::Fixed(0x6865_6262_0009) },
         ..ProptestConfig::default()
