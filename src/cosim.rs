@@ -225,6 +225,14 @@ impl Lockstep {
     }
 }
 
+/// One bit per neuron as a port value, bit i = flag i (spike vectors, band flags).
+pub fn pack_bits(flags: &[bool]) -> u64 {
+    flags
+        .iter()
+        .enumerate()
+        .fold(0, |v, (i, &f)| v | (u64::from(f) << i))
+}
+
 /// Port vectors for `Lockstep::clock`, built by port name.
 #[derive(Debug, Clone)]
 pub struct PortVector {

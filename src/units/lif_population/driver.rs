@@ -3,7 +3,7 @@
 //! the spikes; probes read every neuron's state for the comparison with the
 //! step model.
 
-use crate::cosim::{Lockstep, PortVector};
+use crate::cosim::{Lockstep, PortVector, pack_bits};
 use crate::design::{Design, Signal, mask, sign_extend};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
@@ -207,10 +207,10 @@ impl PopulationDriver {
             ("below_band_o", model.below_band()),
         ] {
             let seen = self.value(port)?;
-            if seen != pack(expected) {
+            if seen != pack_bits(expected) {
                 return Err(Error::Other(format!(
                     "after timestep {timestep}: {port} {seen:#b}, the step model {:#b}",
-                    pack(expected)
+                    pack_bits(expected)
                 )));
             }
         }
@@ -220,14 +220,6 @@ impl PopulationDriver {
     pub fn finish(self) -> Result<()> {
         self.sim.finish()
     }
-}
-
-/// Flags as a port value, bit j = neuron j.
-pub fn pack(flags: &[bool]) -> u64 {
-    flags
-        .iter()
-        .enumerate()
-        .fold(0, |v, (j, &f)| v | (u64::from(f) << j))
 }
 
 /// Random currents around what holds the target rate, from silent to

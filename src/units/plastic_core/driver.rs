@@ -4,7 +4,7 @@
 //! built-in stimulus of `hebb run --unit plastic_core` is a recorded
 //! session of this driver.
 
-use crate::cosim::{Lockstep, PortVector};
+use crate::cosim::{Lockstep, PortVector, pack_bits};
 use crate::design::{Design, mask, sign_extend};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
@@ -208,7 +208,7 @@ impl CoreDriver {
         let lane = c.array.lane();
         let mut v = self.idle.clone();
         v.set("step_i", 1)
-            .set("input_i", pack(input))
+            .set("input_i", pack_bits(input))
             .set(
                 "reward_i",
                 lane.saturate_reward(reward) as u64 & mask(lane.reward_bits()),
@@ -313,10 +313,10 @@ impl CoreDriver {
             ("below_band_o", model.population().below_band()),
         ] {
             let seen = self.value(port);
-            if seen != pack(expected) {
+            if seen != pack_bits(expected) {
                 return Err(Error::Other(format!(
                     "after timestep {timestep}: {port} {seen:#b}, the step model {:#b}",
-                    pack(expected)
+                    pack_bits(expected)
                 )));
             }
         }
@@ -341,14 +341,6 @@ pub struct TimestepSeen {
     pub spikes: Option<Vec<bool>>,
     /// (neuron, current) in the order `current_o` showed them.
     pub currents: Vec<(usize, u64)>,
-}
-
-/// Spikes as a port value, bit i = neuron i.
-fn pack(spikes: &[bool]) -> u64 {
-    spikes
-        .iter()
-        .enumerate()
-        .fold(0, |v, (i, &s)| v | (u64::from(s) << i))
 }
 
 /// How a session compares the core with its step model.

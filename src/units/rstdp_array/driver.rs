@@ -3,7 +3,7 @@
 //! reads, timesteps. The same clocks make the built-in stimulus, and
 //! `compare` holds the array against the factored step model.
 
-use crate::cosim::{Lockstep, PortVector};
+use crate::cosim::{Lockstep, PortVector, pack_bits};
 use crate::design::{Design, Signal, mask, sign_extend};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
@@ -77,8 +77,8 @@ impl ArrayClocks {
         let lane = self.config.lane();
         let mut v = self.idle.clone();
         v.set("step_i", 1)
-            .set("pre_i", pack(pre))
-            .set("post_i", pack(post))
+            .set("pre_i", pack_bits(pre))
+            .set("post_i", pack_bits(post))
             .set(
                 "reward_i",
                 lane.saturate_reward(reward) as u64 & mask(lane.reward_bits()),
@@ -92,14 +92,6 @@ impl ArrayClocks {
         out.extend((1..clocks).map(|_| self.idle()));
         out
     }
-}
-
-/// Spikes as a port value, bit i = neuron i.
-fn pack(spikes: &[bool]) -> u64 {
-    spikes
-        .iter()
-        .enumerate()
-        .fold(0, |v, (i, &s)| v | (u64::from(s) << i))
 }
 
 /// An array under simulation, at the timestep level.
