@@ -107,7 +107,7 @@ pub trait Design {
     fn module(&self) -> Result<Arc<Module>>;
     /// How `estimate` counts, for the resource report.
     fn estimate_method(&self) -> &'static str {
-        "per-operator count of the description (adders, comparators, multiplexers, logic, products, registers, memories) priced per target"
+        "the description flattened to bits as Yosys elaborates it (carry chains, multipliers in logic or DSPs, memories in flip-flops or block RAM, flip-flop enables from hold paths), hard cells counted by the target's techmap rules, the logic between them mapped to LUT4/LUT6 by priority cuts with area recovery"
     }
 
     /// The Verilog-2005 of every module of the design, children first, byte-identical for identical parameters.
@@ -174,7 +174,10 @@ pub trait Design {
     }
     /// The structural estimate on `target`, from the description.
     fn estimate(&self, target: Target) -> Result<Resources> {
-        Ok(crate::hdl::estimate::OperatorCount::of(self.module()?.as_ref()).resources(target))
+        Ok(crate::hdl::estimate::estimate(
+            &self.module()?,
+            crate::hdl::estimate::Flow::of(target),
+        ))
     }
 }
 

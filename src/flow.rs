@@ -123,6 +123,12 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
                 if let Some(pcf) = &measure.pins {
                     netlist = netlist.with_pins(pcf)?;
                 }
+                // `synth_ice40 -dsp` parts: the estimate puts products in SB_MAC16 too.
+                let estimate = if part.yosys_command().contains("-dsp") {
+                    crate::hdl::estimate::estimate(&module, crate::hdl::estimate::Flow::Ice40Dsp)
+                } else {
+                    estimate
+                };
                 let mut row =
                     TargetResources::new(target, estimate, Some(netlist.synth.resources()));
                 row.part = Some(part.name().to_string());

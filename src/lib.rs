@@ -2,6 +2,7 @@
 //! synthesizable Verilog, a bit-exact step model and a cycle-accurate model.
 
 pub mod board;
+pub mod calibration;
 pub mod constraints;
 pub mod cosim;
 pub mod design;

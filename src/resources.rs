@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::hdl::estimate::OperatorCount;
+use crate::hdl::estimate::{self, Flow};
 use crate::hdl::{Item, Module};
 
 /// An FPGA family hebb estimates and synthesizes for.
@@ -179,12 +179,12 @@ pub struct MemoryBits {
 impl MemoryBits {
     /// Counted from the description of `module` and everything under it.
     pub fn of(module: &Module) -> MemoryBits {
-        let count = OperatorCount::of(module);
+        let (total, blocks) = estimate::memory_bits(module);
         MemoryBits {
-            total: count.memory_bits,
-            block_rams: Target::ALL
-                .iter()
-                .map(|&t| (t.to_string(), count.resources(t).brams))
+            total,
+            block_rams: blocks
+                .into_iter()
+                .map(|(t, n)| (t.to_string(), n))
                 .collect(),
         }
     }
@@ -201,13 +201,12 @@ pub fn instance_rows(module: &Module, targets: &[Target]) -> Vec<InstanceResourc
                 } else {
                     format!("{prefix}.{}", i.name)
                 };
-                let count = OperatorCount::of(&i.module);
                 out.push(InstanceResources {
                     path: path.clone(),
                     module: i.module.name.clone(),
                     estimate: targets
                         .iter()
-                        .map(|&t| (t.to_string(), count.resources(t)))
+                        .map(|&t| (t.to_string(), estimate::estimate(&i.module, Flow::of(t))))
                         .collect(),
                 });
                 visit(&i.module, &path, targets, out);

@@ -850,7 +850,7 @@ fn as_multiplexers(process: &[Statement]) -> Option<Vec<(u32, Expr)>> {
 }
 
 /// Nets a process reads (conditions, values) and writes (targets).
-fn statement_nets(list: &[Statement], reads: &mut Vec<u32>, writes: &mut Vec<u32>) {
+pub(crate) fn statement_nets(list: &[Statement], reads: &mut Vec<u32>, writes: &mut Vec<u32>) {
     for s in list {
         match s {
             Statement::Assign { target, value, .. } => {

@@ -88,9 +88,14 @@ pub(crate) fn yosys_synth_in_scratch(
     let (dir, files) = scratch_rtl(design)?;
     // synth_ice40 flattens by default; synth_xilinx is asked to, so `stat`
     // counts the whole design in one table.
+    // xc7 also writes the netlist, to find the reset inverters (below).
     let flatten = match target {
         Target::Ice40 => "",
         Target::Xilinx7 => " -flatten",
+    };
+    let netlist = match target {
+        Target::Ice40 => "",
+        Target::Xilinx7 => "; write_json reset_inverters.json",
     };
     let options = if options.is_empty() {
         String::new()
@@ -98,7 +103,7 @@ pub(crate) fn yosys_synth_in_scratch(
         format!(" {options}")
     };
     let script = format!(
-        "read_verilog {}; {}{flatten}{options} -top {}; tee -o stat.txt stat",
+        "read_verilog {}; {}{flatten}{options} -top {}; tee -o stat.txt stat{netlist}",
         files.join(" "),
         target.yosys_command(),
         design.top_module()
@@ -132,7 +137,21 @@ pub(crate) fn yosys_synth_in_scratch(
     }
     let stat = fs::read_to_string(dir.path().join("stat.txt"))
         .map_err(|e| Error::io(dir.path().join("stat.txt"), e))?;
-    let cells = parse_stat_cells(&stat);
+    let mut cells = parse_stat_cells(&stat);
+    if target == Target::Xilinx7 {
+        let path = dir.path().join("reset_inverters.json");
+        let json = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let resets = reset_inverters(&json).map_err(|e| Error::Tool {
+            tool: "yosys write_json".into(),
+            message: format!("{}: {e}", path.display()),
+        })?;
+        if resets > 0 {
+            if let Some(inv) = cells.get_mut("INV") {
+                *inv -= resets.min(*inv);
+            }
+            cells.insert(RESET_INVERTER.into(), resets);
+        }
+    }
     if let Some(latch) = cells
         .keys()
         .find(|c| c.contains("LATCH") || c.starts_with("LD") || c.contains("DLATCH"))
@@ -144,6 +163,71 @@ pub(crate) fn yosys_synth_in_scratch(
         ));
     }
     Ok((dir, SynthResult { target, cells }))
+}
+
+/// The cell class of an xc7 INV that only drives flip-flops' asynchronous
+/// clear or preset: Yosys 0.23 puts one before every FDCE/FDPE for an
+/// active-low reset, where Vivado folds it into the flip-flop
+/// (`IS_CLR_INVERTED`), so it is no LUT.
+pub const RESET_INVERTER: &str = "INV_async_reset";
+
+/// INV cells of a Yosys JSON netlist whose output only reaches CLR/PRE pins.
+fn reset_inverters(json: &str) -> std::result::Result<u64, serde_json::Error> {
+    let netlist: serde_json::Value = serde_json::from_str(json)?;
+    let mut count = 0;
+    for module in netlist["modules"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        let Some(cells) = module["cells"].as_object() else {
+            continue;
+        };
+        // Every bit an input pin reads, with the pins reading it.
+        let mut readers: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
+        for cell in cells.values() {
+            let kind = cell["type"].as_str().unwrap_or_default();
+            let directions = &cell["port_directions"];
+            for (port, bits) in cell["connections"].as_object().into_iter().flatten() {
+                if directions[port] == "output" {
+                    continue;
+                }
+                for bit in bits
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| b.as_u64())
+                {
+                    readers
+                        .entry(bit)
+                        .or_default()
+                        .push((kind.to_string(), port.clone()));
+                }
+            }
+        }
+        let ports: Vec<u64> = module["ports"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+            .flat_map(|p| p["bits"].as_array().cloned().unwrap_or_default())
+            .filter_map(|b| b.as_u64())
+            .collect();
+        for cell in cells.values().filter(|c| c["type"] == "INV") {
+            let Some(out) = cell["connections"]["O"][0].as_u64() else {
+                continue;
+            };
+            let reads = readers.get(&out).map(Vec::as_slice).unwrap_or_default();
+            if !reads.is_empty()
+                && !ports.contains(&out)
+                && reads
+                    .iter()
+                    .all(|(kind, port)| kind.starts_with("FD") && (port == "CLR" || port == "PRE"))
+            {
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
 }
 
 /// Yosys 0.23's own Xilinx block-RAM mapping instantiates its generic 64-bit

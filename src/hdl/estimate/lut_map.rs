@@ -1,0 +1,207 @@
+//! K-input LUT mapping of an and-inverter graph by priority cuts: every node
+//! keeps its few best K-feasible cuts by area flow, the cover is taken from
+//! the roots, then improved by exact local area (the scheme of ABC's `if`
+//! mapper, which Yosys runs, without its choice nodes or delay targets).
+
+use super::aig::{Aig, AigNode, Lit, is_inverted, node_of};
+
+/// Cuts kept per node.
+const PRIORITY_CUTS: usize = 8;
+/// Exact-area passes after the area-flow cover.
+const AREA_RECOVERY_PASSES: usize = 2;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Cut {
+    /// Leaf nodes, ascending.
+    leaves: Vec<u32>,
+    area_flow: f32,
+}
+
+/// LUTs that implement every root literal, as K-input LUTs.
+pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
+    let n = aig.len();
+    let mut fanouts = vec![0u32; n];
+    for i in 0..n {
+        if let AigNode::And(a, b) = aig.node(i as u32) {
+            fanouts[node_of(a) as usize] += 1;
+            fanouts[node_of(b) as usize] += 1;
+        }
+    }
+    for &r in roots {
+        fanouts[node_of(r) as usize] += 1;
+    }
+
+    // Cuts by area flow, in topological order (a node follows its fanins).
+    let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); n];
+    let mut best: Vec<usize> = vec![0; n];
+    let mut flow = vec![0f32; n];
+    let itself: Vec<[u32; 1]> = (0..n as u32).map(|i| [i]).collect();
+    for i in 0..n {
+        let AigNode::And(a, b) = aig.node(i as u32) else {
+            continue;
+        };
+        let (a, b) = (node_of(a) as usize, node_of(b) as usize);
+        let mut candidates: Vec<Cut> = Vec::new();
+        for ca in leaf_sets(&cuts[a], &itself[a]) {
+            for cb in leaf_sets(&cuts[b], &itself[b]) {
+                let Some(leaves) = merge(ca, cb, k) else {
+                    continue;
+                };
+                if candidates.iter().any(|c| c.leaves == leaves) {
+                    continue;
+                }
+                let area_flow = 1.0
+                    + leaves
+                        .iter()
+                        .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
+                        .sum::<f32>();
+                candidates.push(Cut { leaves, area_flow });
+            }
+        }
+        candidates.sort_by(|x, y| {
+            x.area_flow
+                .total_cmp(&y.area_flow)
+                .then(x.leaves.len().cmp(&y.leaves.len()))
+        });
+        candidates.truncate(PRIORITY_CUTS);
+        flow[i] = candidates.first().map_or(0.0, |c| c.area_flow);
+        cuts[i] = candidates;
+        best[i] = 0;
+    }
+
+    let mut mapper = Cover {
+        aig,
+        cuts: &cuts,
+        best,
+        refs: vec![0; n],
+    };
+    for &r in roots {
+        mapper.reference_node(node_of(r) as usize);
+    }
+    for _ in 0..AREA_RECOVERY_PASSES {
+        mapper.recover_area();
+    }
+    let luts = mapper
+        .refs
+        .iter()
+        .enumerate()
+        .filter(|&(i, &r)| r > 0 && mapper.is_and(i))
+        .count();
+    // An inverted flip-flop or port feeding a root is a LUT of its own.
+    let mut inverters: Vec<Lit> = roots
+        .iter()
+        .copied()
+        .filter(|&r| is_inverted(r) && aig.node(node_of(r)) == AigNode::Input)
+        .collect();
+    inverters.sort_unstable();
+    inverters.dedup();
+    (luts + inverters.len()) as u64
+}
+
+/// The leaf sets a fanin offers: itself, then its cuts.
+fn leaf_sets<'a>(cuts: &'a [Cut], itself: &'a [u32]) -> impl Iterator<Item = &'a [u32]> {
+    std::iter::once(itself).chain(cuts.iter().map(|c| c.leaves.as_slice()))
+}
+
+fn merge(a: &[u32], b: &[u32], k: usize) -> Option<Vec<u32>> {
+    let mut out = Vec::with_capacity(k);
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (Some(_), Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => unreachable!(),
+        };
+        if out.len() == k {
+            return None;
+        }
+        out.push(next);
+    }
+    Some(out)
+}
+
+/// The chosen cut of every node and how many mapped LUTs (or roots) use it.
+struct Cover<'a> {
+    aig: &'a Aig,
+    cuts: &'a [Vec<Cut>],
+    best: Vec<usize>,
+    refs: Vec<u32>,
+}
+
+impl Cover<'_> {
+    fn is_and(&self, node: usize) -> bool {
+        matches!(self.aig.node(node as u32), AigNode::And(..))
+    }
+
+    /// References `node` as a LUT output; returns the LUTs this brings in.
+    fn reference_node(&mut self, node: usize) -> u32 {
+        self.refs[node] += 1;
+        if self.refs[node] > 1 || !self.is_and(node) {
+            return 0;
+        }
+        1 + self.reference_cut(node, self.best[node])
+    }
+
+    fn dereference_node(&mut self, node: usize) -> u32 {
+        self.refs[node] -= 1;
+        if self.refs[node] > 0 || !self.is_and(node) {
+            return 0;
+        }
+        1 + self.dereference_cut(node, self.best[node])
+    }
+
+    fn reference_cut(&mut self, node: usize, cut: usize) -> u32 {
+        let leaves = self.cuts[node][cut].leaves.clone();
+        leaves
+            .iter()
+            .map(|&l| self.reference_node(l as usize))
+            .sum()
+    }
+
+    fn dereference_cut(&mut self, node: usize, cut: usize) -> u32 {
+        let leaves = self.cuts[node][cut].leaves.clone();
+        leaves
+            .iter()
+            .map(|&l| self.dereference_node(l as usize))
+            .sum()
+    }
+
+    /// Re-chooses the cut of every mapped node by the LUTs it alone needs.
+    fn recover_area(&mut self) {
+        for node in 0..self.cuts.len() {
+            if self.refs[node] == 0 || self.cuts[node].is_empty() {
+                continue;
+            }
+            self.dereference_cut(node, self.best[node]);
+            let mut choice = (u32::MAX, self.best[node]);
+            for cut in 0..self.cuts[node].len() {
+                let area = self.reference_cut(node, cut);
+                self.dereference_cut(node, cut);
+                if area < choice.0 {
+                    choice = (area, cut);
+                }
+            }
+            self.best[node] = choice.1;
+            self.reference_cut(node, choice.1);
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! The resource estimate of a description, derived operator by operator:
+//! the description is flattened to bits (`netlist.rs`) the way Yosys
+//! elaborates it (carry chains for adders and comparisons, multipliers as
+//! shift-and-add arrays or DSP blocks, memories in flip-flops or block RAM,
+//! flip-flop enables found on hold paths), the logic between them is mapped
+//! to K-input LUTs by priority cuts (`lut_map.rs`, as ABC maps it), and the
+//! hard cells are counted by the rules of each target's Yosys techmap
+//! (`Flow`). Flip-flops, carries, block RAMs and DSPs are counted, not
+//! priced; the LUT figure is a mapping of its own, whose error against
+//! Yosys the report states.
+
+mod aig;
+mod lut_map;
+mod netlist;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aig::{AigNode, FALSE, Lit, TRUE, node_of};
+use netlist::{BlockKind, Lowering, Netlist, Source};
+
+use super::module::{Item, Module};
+use crate::resources::{Resources, Target};
+
+/// A Yosys synthesis flow the estimate follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flow {
+    /// `synth_ice40`: LUT4, SB_CARRY, multipliers from LUTs and carries.
+    Ice40,
+    /// `synth_ice40 -dsp` (UP5K-class parts): multipliers in SB_MAC16.
+    Ice40Dsp,
+    /// `synth_xilinx`: LUT6, CARRY4, DSP48E1.
+    Xilinx7,
+}
+
+impl Flow {
+    pub fn of(target: Target) -> Flow {
+        match target {
+            Target::Ice40 => Flow::Ice40,
+            Target::Xilinx7 => Flow::Xilinx7,
+        }
+    }
+
+    fn lut_inputs(self) -> usize {
+        match self {
+            Flow::Ice40 | Flow::Ice40Dsp => 4,
+            Flow::Xilinx7 => 6,
+        }
+    }
+
+    fn lowering(self) -> Lowering {
+        match self {
+            // ice40/arith_map.v leaves $alu of 2 bits or fewer to logic.
+            Flow::Ice40 => Lowering {
+                min_chain_width: 3,
+                min_compare_chain_width: 3,
+                min_dsp_product_width: None,
+                bram_bypass: true,
+            },
+            // mul2dsp: DSP_Y_MINWIDTH = 11 for SB_MAC16, 9 for DSP48E1.
+            Flow::Ice40Dsp => Lowering {
+                min_chain_width: 3,
+                min_compare_chain_width: 3,
+                min_dsp_product_width: Some(11),
+                bram_bypass: true,
+            },
+            Flow::Xilinx7 => Lowering {
+                min_chain_width: 3,
+                min_compare_chain_width: 5,
+                min_dsp_product_width: Some(9),
+                bram_bypass: false,
+            },
+        }
+    }
+}
+
+/// The estimate of `module` (its instances included) for `flow`.
+pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
+    let net = netlist::flatten(module, flow.lowering());
+    let live = Liveness::of(&net);
+    let mut roots: Vec<Lit> = net.outputs.clone();
+    // Flip-flops Yosys keeps: not constant (never loaded, or loaded with
+    // their reset value), one per distinct (data, enable, reset); all
+    // those loaded with a constant other than their reset value share one.
+    let mut kept: Vec<(Lit, Lit, bool)> = Vec::new();
+    for (i, ff) in net.flip_flops.iter().enumerate() {
+        let constant = ff.enable == FALSE || (ff.d <= TRUE && (ff.d == TRUE) == ff.reset);
+        if !live.flip_flops[i] || constant {
+            continue;
+        }
+        let key = if ff.d <= TRUE {
+            (TRUE, TRUE, ff.reset)
+        } else {
+            (ff.d, ff.enable, ff.reset)
+        };
+        kept.push(key);
+        roots.push(ff.d);
+        roots.push(ff.enable);
+    }
+    kept.sort_unstable();
+    kept.dedup();
+    let mut ffs = kept.len() as u64;
+    for (block, extra) in &net.bypass_flip_flops {
+        if live.blocks[*block] {
+            ffs += extra;
+        }
+    }
+    let (mut luts, mut carries, mut brams, mut dsps) = (0, 0, 0, 0);
+    // iCE40 flip-flops reset on a high R: one LUT inverts rst_ni for all.
+    if matches!(flow, Flow::Ice40 | Flow::Ice40Dsp) && ffs > 0 {
+        luts += 1;
+    }
+    for (c, chain) in net.chains.iter().enumerate() {
+        let Some(top) = live.chain_top[c] else {
+            continue;
+        };
+        // Bits 0..=top are in use; `top == len` is the carry out.
+        let len = chain.a.len();
+        match flow {
+            Flow::Ice40 | Flow::Ice40Dsp => {
+                // A carry cell per bit below the highest output, except low
+                // cells whose carry out is a constant or one of their inputs
+                // (`ice40_opt`); a LUT per sum used, fed by a, b and the
+                // carry (inverting b itself).
+                let cells = top.min(len);
+                let trivial = trivial_low_carries(chain).min(cells);
+                carries += (cells - trivial) as u64;
+                luts += live.chain_sums[c];
+                for i in trivial..cells {
+                    roots.push(chain.a[i]);
+                    roots.push(chain.b[i]);
+                }
+                for i in 0..=top.min(len - 1) {
+                    roots.push(chain.a[i] & !1);
+                    roots.push(chain.b[i] & !1);
+                }
+            }
+            Flow::Xilinx7 if live.chain_sums[c] == 0 => {
+                // A comparison: Yosys' xc7 compare packs two bit pairs
+                // into the LUTs before each carry stage.
+                let variable = chain.b.iter().filter(|&&b| b > TRUE).count();
+                let luts_per_bit = if variable == 0 { 3 } else { 4 };
+                luts += (3 * len as u64).div_ceil(luts_per_bit);
+                carries += (len as u64).div_ceil(8);
+                // The compare LUTs take either polarity of their inputs.
+                roots.extend(chain.a.iter().chain(&chain.b).map(|&l| l & !1));
+            }
+            Flow::Xilinx7 => {
+                // CARRY4: per bit a propagate LUT output (a ^ b) and a or b as DI.
+                carries += (top + 1).min(len + 1).div_ceil(4) as u64;
+                roots.extend(&chain.a[..=top.min(len - 1)]);
+            }
+        }
+    }
+    let mut net = net;
+    if flow == Flow::Xilinx7 {
+        for (c, chain) in net.chains.clone().iter().enumerate() {
+            let Some(top) = live.chain_top[c] else {
+                continue;
+            };
+            if live.chain_sums[c] == 0 {
+                continue;
+            }
+            for i in 0..=top.min(chain.a.len() - 1) {
+                let propagate = net.aig.xor(chain.a[i], chain.b[i]);
+                roots.push(propagate);
+            }
+        }
+    }
+    for (b, block) in net.blocks.iter().enumerate() {
+        if !live.blocks[b] {
+            continue;
+        }
+        roots.extend(&block.inputs);
+        match block.kind {
+            BlockKind::BlockRam {
+                width,
+                depth,
+                forced,
+            } => {
+                brams += match flow {
+                    Flow::Ice40 | Flow::Ice40Dsp => ice40_brams(width, depth),
+                    Flow::Xilinx7 if forced => xc7_block_shapes(width, depth),
+                    Flow::Xilinx7 => xc7_brams(width, depth),
+                };
+            }
+            BlockKind::Multiplier { a, b } => {
+                dsps += match flow {
+                    Flow::Ice40 => 0,
+                    Flow::Ice40Dsp => a.div_ceil(16) * b.div_ceil(16),
+                    Flow::Xilinx7 => {
+                        (a.div_ceil(25) * b.div_ceil(18)).min(b.div_ceil(25) * a.div_ceil(18))
+                    }
+                };
+            }
+        }
+    }
+    roots.retain(|&r| r > TRUE);
+    let mapped = lut_map::lut_count(&net.aig, &roots, flow.lut_inputs());
+    luts += mapped;
+    Resources {
+        luts,
+        ffs,
+        carries,
+        brams,
+        dsps,
+    }
+}
+
+/// Low carry cells of a chain with a constant carry in whose carry out is
+/// a constant or one of their inputs: a constant operand bit decides it.
+fn trivial_low_carries(chain: &netlist::Chain) -> usize {
+    let mut carry = chain.carry_in;
+    let mut count = 0;
+    for (&a, &b) in chain.a.iter().zip(&chain.b) {
+        if carry > TRUE {
+            break;
+        }
+        let next = match (a <= TRUE, b <= TRUE) {
+            (true, true) => u32::from((a + b + carry) >= 2),
+            (true, false) if a == carry => a,
+            (false, true) if b == carry => b,
+            (true, false) => b,
+            (false, true) => a,
+            (false, false) => break,
+        };
+        count += 1;
+        carry = next;
+    }
+    count
+}
+
+/// What of a netlist reaches an output: flip-flops, the highest bit of
+/// each chain in use, blocks. Yosys removes the rest (`opt_clean`).
+struct Liveness {
+    flip_flops: Vec<bool>,
+    chain_top: Vec<Option<usize>>,
+    chain_sums: Vec<u64>,
+    blocks: Vec<bool>,
+}
+
+impl Liveness {
+    fn of(net: &Netlist) -> Liveness {
+        let mut chain_bit: HashMap<u32, (usize, usize)> = HashMap::new();
+        for (c, chain) in net.chains.iter().enumerate() {
+            for (i, &s) in chain.sums.iter().enumerate() {
+                chain_bit.insert(node_of(s), (c, i));
+            }
+            chain_bit.insert(node_of(chain.carry_out), (c, chain.a.len()));
+        }
+        let mut live = Liveness {
+            flip_flops: vec![false; net.flip_flops.len()],
+            chain_top: vec![None; net.chains.len()],
+            chain_sums: vec![0; net.chains.len()],
+            blocks: vec![false; net.blocks.len()],
+        };
+        let mut seen = vec![false; net.aig.len()];
+        let mut stack: Vec<Lit> = net.outputs.clone();
+        while let Some(lit) = stack.pop() {
+            let node = node_of(lit);
+            if seen[node as usize] {
+                continue;
+            }
+            seen[node as usize] = true;
+            match net.aig.node(node) {
+                AigNode::Const => {}
+                AigNode::And(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                AigNode::Input => match net.sources.get(&node) {
+                    Some(Source::FlipFlop(i)) => {
+                        live.flip_flops[*i] = true;
+                        stack.push(net.flip_flops[*i].d);
+                        stack.push(net.flip_flops[*i].enable);
+                    }
+                    Some(Source::Chain(_)) => {
+                        let (c, bit) = chain_bit[&node];
+                        let chain = &net.chains[c];
+                        if bit < chain.a.len() {
+                            live.chain_sums[c] += 1;
+                        }
+                        let done = live.chain_top[c].map_or(0, |t| t + 1);
+                        for i in done..=bit.min(chain.a.len() - 1) {
+                            stack.push(chain.a[i]);
+                            stack.push(chain.b[i]);
+                        }
+                        live.chain_top[c] = Some(live.chain_top[c].map_or(bit, |t| t.max(bit)));
+                    }
+                    Some(Source::Block(b)) => {
+                        if !live.blocks[*b] {
+                            live.blocks[*b] = true;
+                            stack.extend(&net.blocks[*b].inputs);
+                        }
+                    }
+                    Some(Source::Port) | None => {}
+                },
+            }
+        }
+        live
+    }
+}
+
+/// Memory bits of a description (every level) and the block RAMs they take per target.
+pub fn memory_bits(module: &Module) -> (u64, Vec<(Target, u64)>) {
+    let mut total = 0;
+    let mut blocks = [0u64; 2];
+    visit_memories(module, &mut |m| {
+        total += m.bits();
+        if !m.in_logic() {
+            blocks[0] += ice40_brams(m.width, m.depth());
+            blocks[1] += if m.block_ram {
+                xc7_block_shapes(m.width, m.depth())
+            } else {
+                xc7_brams(m.width, m.depth())
+            };
+        }
+    });
+    (
+        total,
+        vec![(Target::Ice40, blocks[0]), (Target::Xilinx7, blocks[1])],
+    )
+}
+
+fn visit_memories(module: &Module, f: &mut impl FnMut(&crate::hdl::module::Memory)) {
+    for item in &module.items {
+        match item {
+            Item::Memory(m) => f(m),
+            Item::Instance(i) => visit_memories(&i.module, f),
+            _ => {}
+        }
+    }
+}
+
+/// SB_RAM40_4K: 4 kbit, 256x16 .. 2048x2 (memories in logic never get here).
+fn ice40_brams(width: u32, depth: u64) -> u64 {
+    [(256u64, 16u64), (512, 8), (1024, 4), (2048, 2)]
+        .iter()
+        .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
+        .min()
+        .unwrap_or(0)
+}
+
+/// RAMB18E1: 18 kbit, 512x36 .. 16Kx1 (simple dual port); small memories become LUT RAM.
+fn xc7_brams(width: u32, depth: u64) -> u64 {
+    if u64::from(width) * depth < 4096 {
+        return 0;
+    }
+    xc7_block_shapes(width, depth)
+}
+
+/// RAMB18 blocks for `width` x `depth` in the cheapest aspect ratio.
+fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
+    [
+        (512u64, 36u64),
+        (1024, 18),
+        (2048, 9),
+        (4096, 4),
+        (8192, 2),
+        (16384, 1),
+    ]
+    .iter()
+    .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
+    .min()
+    .unwrap_or(0)
+}

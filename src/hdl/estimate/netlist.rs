@@ -1,0 +1,830 @@
+//! A description flattened to bits, as synthesis sees it before mapping:
+//! logic in an and-inverter graph, flip-flops with the enables Yosys'
+//! `opt_dff` finds, and the hard blocks that stay out of ABC's reach (carry
+//! chains, block RAMs, DSP multipliers) as boxes with their inputs and
+//! outputs. `target.rs` prices the boxes; `lut_map.rs` maps the logic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::aig::{Aig, FALSE, Lit, TRUE, node_of};
+use crate::hdl::expr::{BinaryOp, Expr, Node, ShiftOp, UnaryOp};
+use crate::hdl::module::{Item, Module, NetKind, Statement};
+
+/// How a target builds arithmetic: which operators leave the LUT logic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lowering {
+    /// Adders and comparisons this wide or wider become carry chains
+    /// (narrower ones are LUT logic).
+    pub min_chain_width: u32,
+    /// Comparisons (carry out only) this wide or wider use the chain.
+    pub min_compare_chain_width: u32,
+    /// Multipliers of two operands of 2 bits or more whose product has at
+    /// least this many bits go to DSP blocks (`None`: no DSP blocks).
+    pub min_dsp_product_width: Option<u64>,
+    /// Block RAM reads get Yosys' read-during-write bypass (iCE40).
+    pub bram_bypass: bool,
+}
+
+/// A flip-flop with the enable the description gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlipFlop {
+    pub q: Lit,
+    pub d: Lit,
+    pub enable: Lit,
+    pub reset: bool,
+}
+
+/// A carry chain of `a + b + carry_in`: bit i has a carry cell fed by
+/// `a[i]` and `b[i]` (b already inverted for a subtraction) and a sum
+/// output; `sums` and `carry_out` are the chain's outputs as inputs of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub a: Vec<Lit>,
+    pub b: Vec<Lit>,
+    pub carry_in: Lit,
+    pub sums: Vec<Lit>,
+    pub carry_out: Lit,
+}
+
+/// A block RAM, a DSP multiplier: inputs that must be signals, outputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HardBlock {
+    pub kind: BlockKind,
+    pub inputs: Vec<Lit>,
+    pub outputs: Vec<Lit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A memory `width` x `depth` in block RAM (its read registers inside).
+    BlockRam {
+        width: u32,
+        depth: u64,
+        forced: bool,
+    },
+    /// An `a` x `b`-bit multiplier.
+    Multiplier { a: u64, b: u64 },
+}
+
+/// What drives an input node of the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Port,
+    FlipFlop(usize),
+    Chain(usize),
+    Block(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct Netlist {
+    pub aig: Aig,
+    pub flip_flops: Vec<FlipFlop>,
+    pub chains: Vec<Chain>,
+    pub blocks: Vec<HardBlock>,
+    /// The top module's output bits.
+    pub outputs: Vec<Lit>,
+    pub sources: HashMap<u32, Source>,
+    /// Flip-flops of the iCE40 block-RAM bypass beyond those modelled (per
+    /// block: Yosys registers the write address and enable as well).
+    pub bypass_flip_flops: HashMap<usize, u64>,
+}
+
+/// Flattens `top` into a netlist, lowering arithmetic as `lowering` says.
+pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
+    let mut b = Builder {
+        net: Netlist {
+            aig: Aig::new(),
+            ..Netlist::default()
+        },
+        lowering,
+        scopes: Vec::new(),
+        pending_registers: Vec::new(),
+        memory_blocks: HashMap::new(),
+        bypasses: HashMap::new(),
+    };
+    let top_scope = b.scope(top.clone(), None);
+    for &p in &top.ports {
+        if top.net(p).kind == NetKind::Output {
+            let bits = b.value(top_scope, p);
+            b.net.outputs.extend(bits);
+        }
+    }
+    // Registers last: their next values may read anything, including nets
+    // of scopes only reached through them.
+    while let Some((scope, item)) = b.pending_registers.pop() {
+        b.finish_registers(scope, item);
+    }
+    b.net
+}
+
+struct Scope {
+    module: Arc<Module>,
+    /// (parent scope, instance item) that binds this scope's inputs.
+    parent: Option<(usize, usize)>,
+    values: Vec<Option<Vec<Lit>>>,
+    children: HashMap<usize, usize>,
+    /// Net -> the item driving it.
+    drivers: HashMap<u32, usize>,
+}
+
+struct Builder {
+    net: Netlist,
+    lowering: Lowering,
+    scopes: Vec<Scope>,
+    pending_registers: Vec<(usize, usize)>,
+    /// (scope, memory item) -> its block RAM.
+    memory_blocks: HashMap<(usize, usize), usize>,
+    /// (scope, memory item) -> its bypass flip-flops: (write data, collision).
+    bypasses: HashMap<(usize, usize), (Vec<Lit>, Lit)>,
+}
+
+impl Builder {
+    fn input(&mut self, source: Source) -> Lit {
+        let lit = self.net.aig.input();
+        self.net.sources.insert(node_of(lit), source);
+        lit
+    }
+
+    /// A new flip-flop (next value set later); returns its output.
+    fn flip_flop(&mut self, reset: bool) -> Lit {
+        let index = self.net.flip_flops.len();
+        let q = self.input(Source::FlipFlop(index));
+        self.net.flip_flops.push(FlipFlop {
+            q,
+            d: q,
+            enable: FALSE,
+            reset,
+        });
+        q
+    }
+
+    /// A scope for `module`: inputs for its registers and memories now,
+    /// their next-value logic once every net can be read.
+    fn scope(&mut self, module: Arc<Module>, parent: Option<(usize, usize)>) -> usize {
+        let id = self.scopes.len();
+        let mut values: Vec<Option<Vec<Lit>>> = vec![None; module.nets.len()];
+        let mut drivers = HashMap::new();
+        for (i, item) in module.items.iter().enumerate() {
+            match item {
+                Item::Section {
+                    assigns, process, ..
+                } => {
+                    for (n, _) in assigns {
+                        drivers.insert(*n, i);
+                    }
+                    let mut reads = Vec::new();
+                    let mut writes = Vec::new();
+                    crate::hdl::sim::statement_nets(process, &mut reads, &mut writes);
+                    for n in writes {
+                        drivers.insert(n, i);
+                    }
+                }
+                Item::Registers(_) | Item::Memory(_) => {}
+                Item::Instance(inst) => {
+                    for (_, n) in &inst.outputs {
+                        drivers.insert(*n, i);
+                    }
+                }
+            }
+        }
+        self.scopes.push(Scope {
+            module: module.clone(),
+            parent,
+            values: Vec::new(),
+            children: HashMap::new(),
+            drivers,
+        });
+        for (n, decl) in module.nets.iter().enumerate() {
+            match decl.kind {
+                NetKind::Constant => {
+                    values[n] = Some(constant_bits(decl.width, decl.value));
+                }
+                NetKind::Input if parent.is_none() => {
+                    values[n] = Some((0..decl.width).map(|_| self.input(Source::Port)).collect());
+                }
+                _ => {}
+            }
+        }
+        for (i, item) in module.items.iter().enumerate() {
+            match item {
+                Item::Registers(group) => {
+                    for (r, _) in &group.registers {
+                        let width = module.net(*r).width;
+                        let first = self.net.flip_flops.len();
+                        let bits: Vec<Lit> = (0..width)
+                            .map(|k| {
+                                let q = self.input(Source::FlipFlop(first + k as usize));
+                                self.net.flip_flops.push(FlipFlop {
+                                    q,
+                                    d: q,
+                                    enable: FALSE,
+                                    reset: (module.net(*r).value >> k) & 1 == 1,
+                                });
+                                q
+                            })
+                            .collect();
+                        values[*r as usize] = Some(bits);
+                    }
+                    self.pending_registers.push((id, i));
+                }
+                Item::Memory(m) if m.in_logic() => {
+                    for (r, _) in &m.reads {
+                        let first = self.net.flip_flops.len();
+                        let bits: Vec<Lit> = (0..m.width)
+                            .map(|k| {
+                                let q = self.input(Source::FlipFlop(first + k as usize));
+                                self.net.flip_flops.push(FlipFlop {
+                                    q,
+                                    d: q,
+                                    enable: FALSE,
+                                    reset: false,
+                                });
+                                q
+                            })
+                            .collect();
+                        values[*r as usize] = Some(bits);
+                    }
+                    self.pending_registers.push((id, i));
+                }
+                Item::Memory(m) => {
+                    let block = self.net.blocks.len();
+                    let mut outputs = Vec::new();
+                    // iCE40 block RAM leaves a read of the address being
+                    // written undefined; Yosys registers the write data and
+                    // a collision flag and picks the data on a collision.
+                    let bypass = self.lowering.bram_bypass.then(|| {
+                        let data: Vec<Lit> = (0..m.width).map(|_| self.flip_flop(false)).collect();
+                        let collision = self.flip_flop(false);
+                        self.net
+                            .bypass_flip_flops
+                            .insert(block, u64::from(m.address_bits) + 1);
+                        (data, collision)
+                    });
+                    for (r, _) in &m.reads {
+                        let mut bits: Vec<Lit> = (0..m.width)
+                            .map(|_| self.input(Source::Block(block)))
+                            .collect();
+                        outputs.extend(&bits);
+                        if let Some((data, collision)) = &bypass {
+                            bits = self.mux_bits(*collision, data, &bits);
+                        }
+                        values[*r as usize] = Some(bits);
+                    }
+                    if let Some(b) = bypass {
+                        self.bypasses.insert((id, i), b);
+                    }
+                    self.memory_blocks.insert((id, i), block);
+                    self.net.blocks.push(HardBlock {
+                        kind: BlockKind::BlockRam {
+                            width: m.width,
+                            depth: m.depth(),
+                            forced: m.block_ram,
+                        },
+                        inputs: Vec::new(),
+                        outputs,
+                    });
+                    self.pending_registers.push((id, i));
+                }
+                _ => {}
+            }
+        }
+        self.scopes[id].values = values;
+        id
+    }
+
+    fn value(&mut self, scope: usize, net: u32) -> Vec<Lit> {
+        if let Some(v) = &self.scopes[scope].values[net as usize] {
+            return v.clone();
+        }
+        let module = self.scopes[scope].module.clone();
+        let decl = module.net(net);
+        let bits = if decl.kind == NetKind::Input {
+            let (parent, item) = self.scopes[scope]
+                .parent
+                .expect("inputs of the top are bound");
+            let Item::Instance(inst) = &self.scopes[parent].module.items[item] else {
+                unreachable!("a scope's parent item is an instance")
+            };
+            let port = &decl.name;
+            let expr = inst
+                .inputs
+                .iter()
+                .find(|(name, _)| name == port)
+                .map(|(_, e)| e.clone())
+                .expect("every input port is bound");
+            self.expr(parent, &expr)
+        } else {
+            match self.scopes[scope].drivers.get(&net).copied() {
+                None => constant_bits(decl.width, 0),
+                Some(item) => match &module.items[item] {
+                    Item::Section {
+                        assigns, process, ..
+                    } => match assigns.iter().find(|(n, _)| *n == net) {
+                        Some((_, e)) => self.expr(scope, e),
+                        None => {
+                            self.process(scope, process);
+                            return self.scopes[scope].values[net as usize]
+                                .clone()
+                                .unwrap_or_else(|| constant_bits(decl.width, 0));
+                        }
+                    },
+                    Item::Instance(inst) => {
+                        let child = self.child(scope, item, &inst.module);
+                        let port = &inst
+                            .outputs
+                            .iter()
+                            .find(|(_, n)| *n == net)
+                            .expect("driver")
+                            .0;
+                        let child_net = inst.module.find(port).expect("port of the child");
+                        self.value(child, child_net)
+                    }
+                    _ => unreachable!("registers and memories are valued when their scope is made"),
+                },
+            }
+        };
+        self.scopes[scope].values[net as usize] = Some(bits.clone());
+        bits
+    }
+
+    fn child(&mut self, scope: usize, item: usize, module: &Arc<Module>) -> usize {
+        if let Some(&c) = self.scopes[scope].children.get(&item) {
+            return c;
+        }
+        let c = self.scope(module.clone(), Some((scope, item)));
+        self.scopes[scope].children.insert(item, c);
+        c
+    }
+
+    /// Values every target of an `always @(*)` process.
+    fn process(&mut self, scope: usize, list: &[Statement]) {
+        let mut env: HashMap<u32, Vec<Lit>> = HashMap::new();
+        self.statements(scope, list, &mut env);
+        for (net, bits) in env {
+            self.scopes[scope].values[net as usize] = Some(bits);
+        }
+    }
+
+    fn statements(&mut self, scope: usize, list: &[Statement], env: &mut HashMap<u32, Vec<Lit>>) {
+        for s in list {
+            match s {
+                Statement::Assign {
+                    target,
+                    bits,
+                    value,
+                } => {
+                    let v = self.expr(scope, value);
+                    let width = self.scopes[scope].module.net(*target).width as usize;
+                    let slot = env.entry(*target).or_insert_with(|| vec![FALSE; width]);
+                    match bits {
+                        None => *slot = v,
+                        Some((_, lo)) => {
+                            for (k, bit) in v.into_iter().enumerate() {
+                                slot[*lo as usize + k] = bit;
+                            }
+                        }
+                    }
+                }
+                Statement::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let c = self.expr(scope, condition);
+                    let c = self.net.aig.or_all(&c);
+                    let mut then_env = env.clone();
+                    self.statements(scope, then, &mut then_env);
+                    let mut else_env = env.clone();
+                    self.statements(scope, otherwise, &mut else_env);
+                    let mut targets: Vec<u32> =
+                        then_env.keys().chain(else_env.keys()).copied().collect();
+                    targets.sort_unstable();
+                    targets.dedup();
+                    for t in targets {
+                        let width = self.scopes[scope].module.net(t).width as usize;
+                        let tv = then_env
+                            .get(&t)
+                            .cloned()
+                            .unwrap_or_else(|| vec![FALSE; width]);
+                        let ev = else_env
+                            .get(&t)
+                            .cloned()
+                            .unwrap_or_else(|| vec![FALSE; width]);
+                        let merged = self.mux_bits(c, &tv, &ev);
+                        env.insert(t, merged);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Next values of a register group or a memory, now that everything can be read.
+    fn finish_registers(&mut self, scope: usize, item: usize) {
+        let module = self.scopes[scope].module.clone();
+        match &module.items[item] {
+            Item::Registers(group) => {
+                let enable = match &group.enable {
+                    Some(e) => {
+                        let bits = self.expr(scope, e);
+                        self.net.aig.or_all(&bits)
+                    }
+                    None => TRUE,
+                };
+                for (r, next) in &group.registers {
+                    let q = self.scopes[scope].values[*r as usize]
+                        .clone()
+                        .expect("register bits");
+                    let d = self.expr(scope, next);
+                    for (qb, db) in q.into_iter().zip(d) {
+                        self.set_flip_flop(qb, db, enable);
+                    }
+                }
+            }
+            Item::Memory(m) => {
+                let we = self.expr(scope, &m.write_enable);
+                let we = self.net.aig.or_all(&we);
+                let wa = self.expr(scope, &m.write_address);
+                let wd = self.expr(scope, &m.write_data);
+                if m.in_logic() {
+                    // Word flip-flops load the write data where the decoded address enables them.
+                    let mut words = Vec::new();
+                    for w in 0..m.depth() {
+                        let hit = self.equals_constant(&wa, w);
+                        let enable = self.net.aig.and(we, hit);
+                        let first = self.net.flip_flops.len();
+                        let bits: Vec<Lit> = wd
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &d)| {
+                                let q = self.input(Source::FlipFlop(first + k));
+                                self.net.flip_flops.push(FlipFlop {
+                                    q,
+                                    d,
+                                    enable,
+                                    reset: false,
+                                });
+                                q
+                            })
+                            .collect();
+                        words.push(bits);
+                    }
+                    for (r, address) in &m.reads {
+                        let ra = self.expr(scope, address);
+                        let q = self.scopes[scope].values[*r as usize]
+                            .clone()
+                            .expect("read bits");
+                        let data = self.select_word(&ra, &words);
+                        for (qb, db) in q.into_iter().zip(data) {
+                            self.set_flip_flop(qb, db, TRUE);
+                        }
+                    }
+                } else {
+                    let mut inputs = vec![we];
+                    inputs.extend(&wa);
+                    inputs.extend(&wd);
+                    for (_, address) in &m.reads {
+                        inputs.extend(self.expr(scope, address));
+                    }
+                    let block = self.memory_blocks[&(scope, item)];
+                    self.net.blocks[block].inputs = inputs;
+                    if let Some((data, collision)) = self.bypasses.get(&(scope, item)).cloned() {
+                        for (q, d) in data.into_iter().zip(wd.iter().copied()) {
+                            self.set_flip_flop(q, d, TRUE);
+                        }
+                        let ra = self.expr(scope, &m.reads[0].1);
+                        let same: Vec<Lit> = wa
+                            .iter()
+                            .zip(&ra)
+                            .map(|(&p, &q)| self.net.aig.xor(p, q) ^ 1)
+                            .collect();
+                        let same = self.net.aig.and_all(&same);
+                        let hit = self.net.aig.and(we, same);
+                        self.set_flip_flop(collision, hit, TRUE);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records the next value of flip-flop `q`, its hold paths turned into
+    /// an enable as `opt_dff` does (a multiplexer arm that is `q` itself).
+    fn set_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) {
+        let (d, hold_enable) = self.split_hold(d, q);
+        let enable = self.net.aig.and(enable, hold_enable);
+        let index = match self.net.sources.get(&node_of(q)) {
+            Some(Source::FlipFlop(i)) => *i,
+            _ => unreachable!("q is a flip-flop output"),
+        };
+        let ff = &mut self.net.flip_flops[index];
+        ff.d = d;
+        ff.enable = enable;
+    }
+
+    /// (data, enable) of `d` for a flip-flop whose output is `q`.
+    fn split_hold(&mut self, d: Lit, q: Lit) -> (Lit, Lit) {
+        if d == q {
+            return (q, FALSE);
+        }
+        let Some((s, t, e)) = self.net.aig.mux_of(d) else {
+            return (d, TRUE);
+        };
+        let (dt, et) = self.split_hold(t, q);
+        let (de, ee) = self.split_hold(e, q);
+        if et == TRUE && ee == TRUE {
+            return (d, TRUE);
+        }
+        let enable = self.net.aig.mux(s, et, ee);
+        let data = match (et, ee) {
+            (FALSE, _) => de,
+            (_, FALSE) => dt,
+            _ => self.net.aig.mux(s, dt, de),
+        };
+        (data, enable)
+    }
+
+    fn equals_constant(&mut self, bits: &[Lit], value: u64) -> Lit {
+        let terms: Vec<Lit> = bits
+            .iter()
+            .enumerate()
+            .map(|(k, &b)| if (value >> k) & 1 == 1 { b } else { b ^ 1 })
+            .collect();
+        self.net.aig.and_all(&terms)
+    }
+
+    /// `words[address]`, a multiplexer tree on the address bits.
+    fn select_word(&mut self, address: &[Lit], words: &[Vec<Lit>]) -> Vec<Lit> {
+        let mut level: Vec<Vec<Lit>> = words.to_vec();
+        for &a in address {
+            if level.len() == 1 {
+                break;
+            }
+            level = level
+                .chunks(2)
+                .map(|pair| match pair {
+                    [low, high] => self.mux_bits(a, high, low),
+                    [only] => only.clone(),
+                    _ => unreachable!(),
+                })
+                .collect();
+        }
+        level.swap_remove(0)
+    }
+
+    fn mux_bits(&mut self, select: Lit, then: &[Lit], otherwise: &[Lit]) -> Vec<Lit> {
+        then.iter()
+            .zip(otherwise)
+            .map(|(&t, &e)| self.net.aig.mux(select, t, e))
+            .collect()
+    }
+
+    fn expr(&mut self, scope: usize, e: &Expr) -> Vec<Lit> {
+        let width = e.width as usize;
+        match &e.node {
+            Node::Const(v) => constant_bits(e.width, *v),
+            Node::Net(n) => self.value(scope, *n),
+            Node::Slice { net, hi, lo } => {
+                self.value(scope, *net)[*lo as usize..=*hi as usize].to_vec()
+            }
+            Node::Zext(a) => {
+                let mut bits = self.expr(scope, a);
+                bits.resize(width, FALSE);
+                bits
+            }
+            Node::Sext(net, _) => {
+                let mut bits = self.value(scope, *net);
+                let sign = *bits.last().expect("a net has a bit");
+                bits.resize(width, sign);
+                bits
+            }
+            Node::Concat(parts) => {
+                let mut bits = Vec::with_capacity(width);
+                for p in parts.iter().rev() {
+                    bits.extend(self.expr(scope, p));
+                }
+                bits
+            }
+            Node::Repeat(count, a) => {
+                let a = self.expr(scope, a);
+                (0..*count).flat_map(|_| a.iter().copied()).collect()
+            }
+            Node::Unary(op, a) => {
+                let a = self.expr(scope, a);
+                match op {
+                    UnaryOp::Not => a.iter().map(|b| b ^ 1).collect(),
+                    UnaryOp::ReduceOr => vec![self.net.aig.or_all(&a)],
+                    UnaryOp::ReduceAnd => vec![self.net.aig.and_all(&a)],
+                    UnaryOp::ReduceXor => vec![self.net.aig.xor_all(&a)],
+                }
+            }
+            Node::Shift(op, a, k) => {
+                let a = self.expr(scope, a);
+                let k = (*k as usize).min(width);
+                match op {
+                    ShiftOp::Left => {
+                        let mut bits = vec![FALSE; k];
+                        bits.extend(&a[..width - k]);
+                        bits
+                    }
+                    ShiftOp::Right | ShiftOp::RightArithmetic => {
+                        let fill = if *op == ShiftOp::Right {
+                            FALSE
+                        } else {
+                            a[width - 1]
+                        };
+                        let mut bits = a[k..].to_vec();
+                        bits.resize(width, fill);
+                        bits
+                    }
+                }
+            }
+            Node::Mux(s, a, b) => {
+                let s = self.expr(scope, s);
+                let s = self.net.aig.or_all(&s);
+                let a = self.expr(scope, a);
+                let b = self.expr(scope, b);
+                self.mux_bits(s, &a, &b)
+            }
+            Node::Binary(op, a, b) => {
+                let x = self.expr(scope, a);
+                let y = self.expr(scope, b);
+                self.binary(*op, &x, &y, a, b)
+            }
+            Node::Invalid(_) => vec![FALSE; width],
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, x: &[Lit], y: &[Lit], a: &Expr, b: &Expr) -> Vec<Lit> {
+        let aig = &mut self.net.aig;
+        match op {
+            BinaryOp::And => x.iter().zip(y).map(|(&p, &q)| aig.and(p, q)).collect(),
+            BinaryOp::Or => x.iter().zip(y).map(|(&p, &q)| aig.or(p, q)).collect(),
+            BinaryOp::Xor => x.iter().zip(y).map(|(&p, &q)| aig.xor(p, q)).collect(),
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let same: Vec<Lit> = x.iter().zip(y).map(|(&p, &q)| aig.xor(p, q) ^ 1).collect();
+                let all = aig.and_all(&same);
+                vec![if op == BinaryOp::Eq { all } else { all ^ 1 }]
+            }
+            BinaryOp::Add => self.add(x, y, FALSE, false),
+            BinaryOp::Sub => {
+                let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
+                self.add(x, &not_y, TRUE, false)
+            }
+            // x < y: no carry out of x + ~y + 1; x <= y: y >= x.
+            BinaryOp::Lt => vec![self.carry_out(x, y) ^ 1],
+            BinaryOp::Ge => vec![self.carry_out(x, y)],
+            BinaryOp::Gt => vec![self.carry_out(y, x) ^ 1],
+            BinaryOp::Le => vec![self.carry_out(y, x)],
+            BinaryOp::Mul | BinaryOp::MulSigned => self.multiply(x, y, a, b),
+        }
+    }
+
+    /// Carry out of `x - y` (1 when x >= y).
+    fn carry_out(&mut self, x: &[Lit], y: &[Lit]) -> Lit {
+        let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
+        // Constant high bits the comparison can decide without a chain are
+        // still part of it in Yosys; only the width decides the chain.
+        let width = x.len() as u32;
+        if width < self.lowering.min_compare_chain_width {
+            let mut carry = TRUE;
+            for (&p, &q) in x.iter().zip(&not_y) {
+                carry = self.majority(p, q, carry);
+            }
+            return carry;
+        }
+        let chain = self.chain(x, &not_y, TRUE);
+        self.net.chains[chain].carry_out
+    }
+
+    fn majority(&mut self, p: Lit, q: Lit, r: Lit) -> Lit {
+        let aig = &mut self.net.aig;
+        let pq = aig.and(p, q);
+        let pr = aig.and(p, r);
+        let qr = aig.and(q, r);
+        let t = aig.or(pq, pr);
+        aig.or(t, qr)
+    }
+
+    /// `x + y + carry_in`, truncated to the operands' width.
+    fn add(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit, _signed: bool) -> Vec<Lit> {
+        // Low bits where one operand is 0 and no carry comes in are wiring.
+        let mut low = 0;
+        if carry_in == FALSE {
+            while low < x.len() && (x[low] == FALSE || y[low] == FALSE) {
+                low += 1;
+            }
+        }
+        let mut sums: Vec<Lit> = (0..low).map(|k| self.net.aig.or(x[k], y[k])).collect();
+        let (x, y) = (&x[low..], &y[low..]);
+        if x.is_empty() {
+            return sums;
+        }
+        if (x.len() as u32) < self.lowering.min_chain_width {
+            let mut carry = carry_in;
+            for (&p, &q) in x.iter().zip(y) {
+                let half = self.net.aig.xor(p, q);
+                sums.push(self.net.aig.xor(half, carry));
+                carry = self.majority(p, q, carry);
+            }
+            return sums;
+        }
+        let chain = self.chain(x, y, carry_in);
+        sums.extend(self.net.chains[chain].sums.clone());
+        sums
+    }
+
+    fn chain(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> usize {
+        let index = self.net.chains.len();
+        let sums = (0..x.len())
+            .map(|_| self.input(Source::Chain(index)))
+            .collect();
+        let carry_out = self.input(Source::Chain(index));
+        self.net.chains.push(Chain {
+            a: x.to_vec(),
+            b: y.to_vec(),
+            carry_in,
+            sums,
+            carry_out,
+        });
+        index
+    }
+
+    /// A product truncated to the operands' width: a DSP block when the
+    /// target has one and the product is wide enough (Yosys' `mul2dsp`
+    /// limits), else rows of partial products added in logic (what
+    /// `synth_ice40` makes of `$mul`: LUT full adders, hardly a carry).
+    fn multiply(&mut self, x: &[Lit], y: &[Lit], a: &Expr, b: &Expr) -> Vec<Lit> {
+        let (wa, wb) = (significant_width(a, x), significant_width(b, y));
+        let product_width = (wa + wb).min(x.len() as u64);
+        // A signed product is built on the operands' significant bits
+        // (Yosys multiplies signed operands at their own width, not
+        // sign-extended), at about the cost of the unsigned one.
+        let x: Vec<Lit> = x[..wa as usize]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(FALSE))
+            .take(x.len())
+            .collect();
+        let y: Vec<Lit> = y[..wb as usize]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(FALSE))
+            .take(y.len())
+            .collect();
+        let (x, y) = (&x[..], &y[..]);
+        if let Some(min) = self.lowering.min_dsp_product_width {
+            if wa.min(wb) >= 2 && product_width >= min {
+                let block = self.net.blocks.len();
+                let outputs: Vec<Lit> = (0..x.len())
+                    .map(|_| self.input(Source::Block(block)))
+                    .collect();
+                let mut inputs = x[..wa as usize].to_vec();
+                inputs.extend(&y[..wb as usize]);
+                self.net.blocks.push(HardBlock {
+                    kind: BlockKind::Multiplier { a: wa, b: wb },
+                    inputs,
+                    outputs: outputs.clone(),
+                });
+                return outputs;
+            }
+        }
+        let width = x.len();
+        let mut acc: Vec<Lit> = y.iter().map(|&q| self.net.aig.and(x[0], q)).collect();
+        for i in 1..width {
+            let mut carry = FALSE;
+            for j in i..width {
+                let p = self.net.aig.and(x[i], y[j - i]);
+                let sum = self.net.aig.xor(acc[j], p);
+                let next = self.majority(acc[j], p, carry);
+                acc[j] = self.net.aig.xor(sum, carry);
+                carry = next;
+            }
+        }
+        acc
+    }
+}
+
+/// Operand bits that carry information: a zero or sign extension adds none.
+fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
+    match &e.node {
+        Node::Sext(_, w) => u64::from(*w),
+        Node::Zext(inner) => u64::from(inner.width),
+        _ => {
+            let top_zeros = bits.iter().rev().take_while(|&&b| b == FALSE).count();
+            (bits.len() - top_zeros).max(1) as u64
+        }
+    }
+}
+
+fn constant_bits(width: u32, value: u64) -> Vec<Lit> {
+    (0..width)
+        .map(|k| {
+            if k < 64 && (value >> k) & 1 == 1 {
+                TRUE
+            } else {
+                FALSE
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,129 @@
+//! The resource estimate against Yosys 0.23 on every parameter set of
+//! `hebb::calibration::SETS` (every unit, defaults and corners), both
+//! targets. Block RAMs and DSPs must agree exactly. Flip-flops and LUTs are
+//! held to the accuracy measured when the mapped estimate landed (README,
+//! "Resource estimate"); issue 8's goal, every row within 10 % on LUTs and
+//! exact flip-flops, is not reached yet, and this test is the ratchet that
+//! keeps what is.
+
+use std::sync::Mutex;
+
+use hebb::resources::{Resources, Target};
+use hebb::tools::gates::yosys_synth;
+
+struct Row {
+    label: String,
+    target: Target,
+    estimate: Resources,
+    yosys: Resources,
+}
+
+fn lut_error(r: &Row) -> f64 {
+    (r.estimate.luts as f64 - r.yosys.luts as f64).abs() / r.yosys.luts.max(1) as f64
+}
+
+fn ff_error(r: &Row) -> f64 {
+    (r.estimate.ffs as f64 - r.yosys.ffs as f64).abs() / r.yosys.ffs.max(1) as f64
+}
+
+#[test]
+fn estimate_tracks_yosys_on_every_unit() {
+    let count = hebb::calibration::SETS.len();
+    assert!(count >= 20, "at least 20 parameter sets");
+    let jobs: Vec<(usize, Target)> = (0..count)
+        .flat_map(|i| Target::ALL.map(|t| (i, t)))
+        .collect();
+    let next = Mutex::new(0usize);
+    let rows = Mutex::new(Vec::new());
+    // Two Yosys runs at a time: the machine CI runs on has two cores.
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                // A design is not shared between threads: each builds its own.
+                let designs = hebb::calibration::designs().unwrap();
+                loop {
+                    let job = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        jobs.get(*n - 1).copied()
+                    };
+                    let Some((i, target)) = job else { break };
+                    let (label, design) = &designs[i];
+                    let yosys = yosys_synth(design.as_ref(), target)
+                        .unwrap_or_else(|e| panic!("{label} on {target}: {e}"))
+                        .resources();
+                    let estimate = design.estimate(target).unwrap();
+                    rows.lock().unwrap().push(Row {
+                        label: label.clone(),
+                        target,
+                        estimate,
+                        yosys,
+                    });
+                }
+            });
+        }
+    });
+    let mut rows = rows.into_inner().unwrap();
+    rows.sort_by(|a, b| (&a.label, a.target).cmp(&(&b.label, b.target)));
+    let mut failures = Vec::new();
+    for r in &rows {
+        println!(
+            "{:<60} {:<5} LUT {:>5}/{:<5} {:+4.0}%  FF {:>5}/{:<5} BRAM {}/{} DSP {}/{}",
+            r.label,
+            r.target.to_string(),
+            r.estimate.luts,
+            r.yosys.luts,
+            100.0 * (r.estimate.luts as f64 - r.yosys.luts as f64) / r.yosys.luts.max(1) as f64,
+            r.estimate.ffs,
+            r.yosys.ffs,
+            r.estimate.brams,
+            r.yosys.brams,
+            r.estimate.dsps,
+            r.yosys.dsps
+        );
+        if r.estimate.brams != r.yosys.brams || r.estimate.dsps != r.yosys.dsps {
+            failures.push(format!(
+                "{} on {}: block RAM or DSP differ",
+                r.label, r.target
+            ));
+        }
+        if ff_error(r) > 0.05 && r.estimate.ffs.abs_diff(r.yosys.ffs) > 2 {
+            failures.push(format!(
+                "{} on {}: flip-flops off by more than 5 % and 2",
+                r.label, r.target
+            ));
+        }
+        if lut_error(r) > 1.0 {
+            failures.push(format!(
+                "{} on {}: LUTs off by more than 100 %",
+                r.label, r.target
+            ));
+        }
+    }
+    let exact_ffs = rows
+        .iter()
+        .filter(|r| r.estimate.ffs == r.yosys.ffs)
+        .count();
+    let within_10 = rows.iter().filter(|r| lut_error(r) <= 0.10).count();
+    let mut errors: Vec<f64> = rows.iter().map(lut_error).collect();
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    println!(
+        "LUT error median {:.1} %, {within_10} of {} rows within 10 %; flip-flops exact in {exact_ffs}",
+        median * 100.0,
+        rows.len()
+    );
+    if median > 0.11 {
+        failures.push(format!(
+            "median LUT error {:.1} % (was at most 11 %)",
+            median * 100.0
+        ));
+    }
+    if within_10 * 2 < rows.len() {
+        failures.push(format!(
+            "only {within_10} of {} rows within 10 % on LUTs",
+            rows.len()
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
