@@ -67,6 +67,16 @@ impl Resources {
                 Target::Xilinx7 => match cell.as_str() {
                     // An INV becomes a LUT1 in place and route.
                     c if c.starts_with("LUT") || c == "INV" => &mut r.luts,
+                    // LUT RAM occupies LUTs of a SLICEM: count them.
+                    "RAM32M" | "RAM64M" | "RAM128X1D" | "RAM256X1S" => {
+                        r.luts += 4 * n;
+                        continue;
+                    }
+                    "RAM32X1D" | "RAM64X1D" | "RAM128X1S" => {
+                        r.luts += 2 * n;
+                        continue;
+                    }
+                    "RAM32X1S" | "RAM64X1S" => &mut r.luts,
                     c if c.starts_with("FD") => &mut r.ffs,
                     "CARRY4" => &mut r.carries,
                     c if c.starts_with("RAMB") => &mut r.brams,

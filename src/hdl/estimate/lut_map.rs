@@ -1,12 +1,18 @@
-//! K-input LUT mapping of an and-inverter graph by priority cuts: every node
-//! keeps its few best K-feasible cuts by area flow, the cover is taken from
-//! the roots, then improved by exact local area (the scheme of ABC's `if`
-//! mapper, which Yosys runs, without its choice nodes or delay targets).
+//! K-input LUT mapping of an and-inverter graph by priority cuts, the
+//! scheme of ABC's `if` mapper that Yosys runs (without its choice nodes):
+//! every node keeps its few best K-feasible cuts, a depth-optimal cover is
+//! taken from the roots, then its area is recovered by exact local area
+//! without making any root deeper than the deepest.
 
 use super::aig::{Aig, AigNode, Lit, is_inverted, node_of};
 
 /// Cuts kept per node.
 const PRIORITY_CUTS: usize = 8;
+/// LUT levels the area recovery may add beyond the depth-optimal cover.
+/// ABC maps for depth, then restructures (`dch`, `mfs`) what a plain cut
+/// mapper cannot; one level of slack stands in for that (chosen on the
+/// calibration sets as a whole, the same for every unit and target).
+const DEPTH_SLACK: u32 = 1;
 /// Exact-area passes after the area-flow cover.
 const AREA_RECOVERY_PASSES: usize = 2;
 
@@ -15,6 +21,8 @@ struct Cut {
     /// Leaf nodes, ascending.
     leaves: Vec<u32>,
     area_flow: f32,
+    /// LUT levels from the graph's inputs, through the leaves' best cuts.
+    arrival: u32,
 }
 
 /// LUTs that implement every root literal, as K-input LUTs.
@@ -35,6 +43,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
     let mut cuts: Vec<Vec<Cut>> = vec![Vec::new(); n];
     let mut best: Vec<usize> = vec![0; n];
     let mut flow = vec![0f32; n];
+    let mut depth = vec![0u32; n];
     let itself: Vec<[u32; 1]> = (0..n as u32).map(|i| [i]).collect();
     for i in 0..n {
         let AigNode::And(a, b) = aig.node(i as u32) else {
@@ -55,30 +64,46 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
                         .iter()
                         .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
                         .sum::<f32>();
-                candidates.push(Cut { leaves, area_flow });
+                let arrival = 1 + leaves.iter().map(|&l| depth[l as usize]).max().unwrap_or(0);
+                candidates.push(Cut {
+                    leaves,
+                    area_flow,
+                    arrival,
+                });
             }
         }
         candidates.sort_by(|x, y| {
-            x.area_flow
-                .total_cmp(&y.area_flow)
+            x.arrival
+                .cmp(&y.arrival)
+                .then(x.area_flow.total_cmp(&y.area_flow))
                 .then(x.leaves.len().cmp(&y.leaves.len()))
         });
         candidates.truncate(PRIORITY_CUTS);
         flow[i] = candidates.first().map_or(0.0, |c| c.area_flow);
+        depth[i] = candidates.first().map_or(0, |c| c.arrival);
         cuts[i] = candidates;
         best[i] = 0;
     }
 
+    let bound = DEPTH_SLACK
+        + roots
+            .iter()
+            .map(|&r| depth[node_of(r) as usize])
+            .max()
+            .unwrap_or(0);
     let mut mapper = Cover {
         aig,
         cuts: &cuts,
         best,
         refs: vec![0; n],
+        depth,
+        required: vec![u32::MAX; n],
     };
     for &r in roots {
         mapper.reference_node(node_of(r) as usize);
     }
     for _ in 0..AREA_RECOVERY_PASSES {
+        mapper.require(roots, bound);
         mapper.recover_area();
     }
     let luts = mapper
@@ -145,6 +170,10 @@ struct Cover<'a> {
     cuts: &'a [Vec<Cut>],
     best: Vec<usize>,
     refs: Vec<u32>,
+    /// LUT levels of each node through the chosen cuts.
+    depth: Vec<u32>,
+    /// The level each mapped node must be ready by.
+    required: Vec<u32>,
 }
 
 impl Cover<'_> {
@@ -185,15 +214,48 @@ impl Cover<'_> {
             .sum()
     }
 
-    /// Re-chooses the cut of every mapped node by the LUTs it alone needs.
+    /// Required levels of the current cover: `bound` at every root.
+    fn require(&mut self, roots: &[Lit], bound: u32) {
+        self.required.fill(bound);
+        for node in (0..self.cuts.len()).rev() {
+            if self.refs[node] == 0 || self.cuts[node].is_empty() {
+                continue;
+            }
+            let _ = roots;
+            let r = self.required[node].saturating_sub(1);
+            for &l in &self.cuts[node][self.best[node]].leaves {
+                let l = l as usize;
+                self.required[l] = self.required[l].min(r);
+            }
+        }
+    }
+
+    fn arrival(&self, node: usize, cut: usize) -> u32 {
+        1 + self.cuts[node][cut]
+            .leaves
+            .iter()
+            .map(|&l| self.depth[l as usize])
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Re-chooses the cut of every mapped node by the LUTs it alone needs,
+    /// among those ready by the node's required level.
     fn recover_area(&mut self) {
         for node in 0..self.cuts.len() {
-            if self.refs[node] == 0 || self.cuts[node].is_empty() {
+            if self.cuts[node].is_empty() {
+                continue;
+            }
+            if self.refs[node] == 0 {
+                self.depth[node] = self.arrival(node, self.best[node]);
                 continue;
             }
             self.dereference_cut(node, self.best[node]);
             let mut choice = (u32::MAX, self.best[node]);
             for cut in 0..self.cuts[node].len() {
+                if self.arrival(node, cut) > self.required[node] && cut != self.best[node] {
+                    continue;
+                }
                 let area = self.reference_cut(node, cut);
                 self.dereference_cut(node, cut);
                 if area < choice.0 {
@@ -202,6 +264,7 @@ impl Cover<'_> {
             }
             self.best[node] = choice.1;
             self.reference_cut(node, choice.1);
+            self.depth[node] = self.arrival(node, choice.1);
         }
     }
 }

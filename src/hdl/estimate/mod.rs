@@ -12,11 +12,12 @@
 mod aig;
 mod lut_map;
 mod netlist;
+mod optimize;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aig::{AigNode, FALSE, Lit, TRUE, node_of};
+use aig::{AigNode, Lit, TRUE, node_of};
 use netlist::{BlockKind, Lowering, Netlist, Source};
 
 use super::module::{Item, Module};
@@ -54,21 +55,27 @@ impl Flow {
             Flow::Ice40 => Lowering {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
+                min_constant_compare_chain_width: 3,
                 min_dsp_product_width: None,
                 bram_bypass: true,
+                lut_ram_below_bits: 0,
             },
             // mul2dsp: DSP_Y_MINWIDTH = 11 for SB_MAC16, 9 for DSP48E1.
             Flow::Ice40Dsp => Lowering {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
+                min_constant_compare_chain_width: 3,
                 min_dsp_product_width: Some(11),
                 bram_bypass: true,
+                lut_ram_below_bits: 0,
             },
             Flow::Xilinx7 => Lowering {
                 min_chain_width: 3,
                 min_compare_chain_width: 5,
+                min_constant_compare_chain_width: 9,
                 min_dsp_product_width: Some(9),
                 bram_bypass: false,
+                lut_ram_below_bits: 4096,
             },
         }
     }
@@ -76,30 +83,18 @@ impl Flow {
 
 /// The estimate of `module` (its instances included) for `flow`.
 pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
-    let net = netlist::flatten(module, flow.lowering());
+    let mut net = netlist::flatten(module, flow.lowering());
+    optimize::fold_flip_flops(&mut net);
     let live = Liveness::of(&net);
     let mut roots: Vec<Lit> = net.outputs.clone();
-    // Flip-flops Yosys keeps: not constant (never loaded, or loaded with
-    // their reset value), one per distinct (data, enable, reset); all
-    // those loaded with a constant other than their reset value share one.
-    let mut kept: Vec<(Lit, Lit, bool)> = Vec::new();
+    let mut ffs = 0;
     for (i, ff) in net.flip_flops.iter().enumerate() {
-        let constant = ff.enable == FALSE || (ff.d <= TRUE && (ff.d == TRUE) == ff.reset);
-        if !live.flip_flops[i] || constant {
-            continue;
+        if live.flip_flops[i] && ff.kept {
+            ffs += 1;
+            roots.push(ff.d);
+            roots.push(ff.enable);
         }
-        let key = if ff.d <= TRUE {
-            (TRUE, TRUE, ff.reset)
-        } else {
-            (ff.d, ff.enable, ff.reset)
-        };
-        kept.push(key);
-        roots.push(ff.d);
-        roots.push(ff.enable);
     }
-    kept.sort_unstable();
-    kept.dedup();
-    let mut ffs = kept.len() as u64;
     for (block, extra) in &net.bypass_flip_flops {
         if live.blocks[*block] {
             ffs += extra;
@@ -138,10 +133,16 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
             Flow::Xilinx7 if live.chain_sums[c] == 0 => {
                 // A comparison: Yosys' xc7 compare packs two bit pairs
                 // into the LUTs before each carry stage.
-                let variable = chain.b.iter().filter(|&&b| b > TRUE).count();
-                let luts_per_bit = if variable == 0 { 3 } else { 4 };
-                luts += (3 * len as u64).div_ceil(luts_per_bit);
-                carries += (len as u64).div_ceil(8);
+                // Against a constant, three bits per LUT and twelve per CARRY4.
+                let constant = chain.a.iter().chain(&chain.b).any(|&l| l <= TRUE);
+                let len = len as u64;
+                if constant {
+                    luts += len.div_ceil(3);
+                    carries += len.div_ceil(12);
+                } else {
+                    luts += (3 * len).div_ceil(4);
+                    carries += len.div_ceil(8);
+                }
                 // The compare LUTs take either polarity of their inputs.
                 roots.extend(chain.a.iter().chain(&chain.b).map(|&l| l & !1));
             }
@@ -152,7 +153,6 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
             }
         }
     }
-    let mut net = net;
     if flow == Flow::Xilinx7 {
         for (c, chain) in net.chains.clone().iter().enumerate() {
             let Some(top) = live.chain_top[c] else {
@@ -176,7 +176,17 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
             BlockKind::BlockRam {
                 width,
                 depth,
+                lut_ram: true,
+                reads,
+                ..
+            } => {
+                luts += reads * lut_ram_luts(width, depth);
+            }
+            BlockKind::BlockRam {
+                width,
+                depth,
                 forced,
+                ..
             } => {
                 brams += match flow {
                     Flow::Ice40 | Flow::Ice40Dsp => ice40_brams(width, depth),
@@ -329,6 +339,17 @@ fn visit_memories(module: &Module, f: &mut impl FnMut(&crate::hdl::module::Memor
             Item::Instance(i) => visit_memories(&i.module, f),
             _ => {}
         }
+    }
+}
+
+/// LUTs of a simple dual-port LUT RAM, per read port: RAM32M (32 x 6),
+/// RAM64M (64 x 3), deeper as RAM128X1D (4 LUTs a bit per 128 words).
+fn lut_ram_luts(width: u32, depth: u64) -> u64 {
+    let width = u64::from(width);
+    match depth {
+        0..=32 => 4 * width.div_ceil(6),
+        33..=64 => 4 * width.div_ceil(3),
+        _ => 4 * width * depth.div_ceil(128),
     }
 }
 

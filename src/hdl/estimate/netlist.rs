@@ -19,11 +19,17 @@ pub struct Lowering {
     pub min_chain_width: u32,
     /// Comparisons (carry out only) this wide or wider use the chain.
     pub min_compare_chain_width: u32,
+    /// The same, against a constant.
+    pub min_constant_compare_chain_width: u32,
     /// Multipliers of two operands of 2 bits or more whose product has at
     /// least this many bits go to DSP blocks (`None`: no DSP blocks).
     pub min_dsp_product_width: Option<u64>,
-    /// Block RAM reads get Yosys' read-during-write bypass (iCE40).
+    /// Block RAM reads get Yosys' read-during-write bypass, and the read
+    /// register stays in flip-flops (iCE40).
     pub bram_bypass: bool,
+    /// Memories Yosys may place freely of fewer bits than this become LUT
+    /// RAM with the read register in flip-flops (xc7).
+    pub lut_ram_below_bits: u64,
 }
 
 /// A flip-flop with the enable the description gives it.
@@ -33,6 +39,8 @@ pub struct FlipFlop {
     pub d: Lit,
     pub enable: Lit,
     pub reset: bool,
+    /// False once folded away as a constant or a twin (`optimize.rs`).
+    pub kept: bool,
 }
 
 /// A carry chain of `a + b + carry_in`: bit i has a carry cell fed by
@@ -57,11 +65,14 @@ pub struct HardBlock {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
-    /// A memory `width` x `depth` in block RAM (its read registers inside).
+    /// A memory `width` x `depth` in block RAM (its read registers inside),
+    /// or in LUT RAM.
     BlockRam {
         width: u32,
         depth: u64,
         forced: bool,
+        lut_ram: bool,
+        reads: u64,
     },
     /// An `a` x `b`-bit multiplier.
     Multiplier { a: u64, b: u64 },
@@ -102,6 +113,8 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
         pending_registers: Vec::new(),
         memory_blocks: HashMap::new(),
         bypasses: HashMap::new(),
+        read_registers: Vec::new(),
+        chains_by_operands: HashMap::new(),
     };
     let top_scope = b.scope(top.clone(), None);
     for &p in &top.ports {
@@ -114,6 +127,11 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
     // of scopes only reached through them.
     while let Some((scope, item)) = b.pending_registers.pop() {
         b.finish_registers(scope, item);
+    }
+    for (registers, ram) in std::mem::take(&mut b.read_registers) {
+        for (q, d) in registers.into_iter().zip(ram) {
+            b.set_flip_flop(q, d, TRUE);
+        }
     }
     b.net
 }
@@ -137,6 +155,9 @@ struct Builder {
     memory_blocks: HashMap<(usize, usize), usize>,
     /// (scope, memory item) -> its bypass flip-flops: (write data, collision).
     bypasses: HashMap<(usize, usize), (Vec<Lit>, Lit)>,
+    /// Read registers left in flip-flops: (outputs, RAM outputs they load).
+    read_registers: Vec<(Vec<Lit>, Vec<Lit>)>,
+    chains_by_operands: HashMap<(Vec<Lit>, Vec<Lit>, Lit), usize>,
 }
 
 impl Builder {
@@ -155,6 +176,7 @@ impl Builder {
             d: q,
             enable: FALSE,
             reset,
+            kept: true,
         });
         q
     }
@@ -220,6 +242,7 @@ impl Builder {
                                     d: q,
                                     enable: FALSE,
                                     reset: (module.net(*r).value >> k) & 1 == 1,
+                                    kept: true,
                                 });
                                 q
                             })
@@ -239,6 +262,7 @@ impl Builder {
                                     d: q,
                                     enable: FALSE,
                                     reset: false,
+                                    kept: true,
                                 });
                                 q
                             })
@@ -261,11 +285,18 @@ impl Builder {
                             .insert(block, u64::from(m.address_bits) + 1);
                         (data, collision)
                     });
+                    let lut_ram = !m.block_ram && m.bits() < self.lowering.lut_ram_below_bits;
                     for (r, _) in &m.reads {
                         let mut bits: Vec<Lit> = (0..m.width)
                             .map(|_| self.input(Source::Block(block)))
                             .collect();
                         outputs.extend(&bits);
+                        if bypass.is_some() || lut_ram {
+                            // The read register stays in flip-flops.
+                            let ram = bits.clone();
+                            bits = (0..m.width).map(|_| self.flip_flop(false)).collect();
+                            self.read_registers.push((bits.clone(), ram));
+                        }
                         if let Some((data, collision)) = &bypass {
                             bits = self.mux_bits(*collision, data, &bits);
                         }
@@ -280,6 +311,8 @@ impl Builder {
                             width: m.width,
                             depth: m.depth(),
                             forced: m.block_ram,
+                            lut_ram,
+                            reads: m.reads.len() as u64,
                         },
                         inputs: Vec::new(),
                         outputs,
@@ -463,6 +496,7 @@ impl Builder {
                                     d,
                                     enable,
                                     reset: false,
+                                    kept: true,
                                 });
                                 q
                             })
@@ -682,11 +716,31 @@ impl Builder {
 
     /// Carry out of `x - y` (1 when x >= y).
     fn carry_out(&mut self, x: &[Lit], y: &[Lit]) -> Lit {
+        // Against a power of two (or one less), `opt_expr` turns the
+        // comparison into a reduction of the high bits.
+        if let Some(c) = constant_value(y) {
+            if c == 0 {
+                return TRUE;
+            }
+            if c.is_power_of_two() {
+                let k = c.trailing_zeros() as usize;
+                return self.net.aig.or_all(&x[k.min(x.len())..]);
+            }
+        }
+        if let Some(c) = constant_value(x) {
+            if (c + 1).is_power_of_two() {
+                let k = (c + 1).trailing_zeros() as usize;
+                return self.net.aig.or_all(&y[k.min(y.len())..]) ^ 1;
+            }
+        }
         let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
-        // Constant high bits the comparison can decide without a chain are
-        // still part of it in Yosys; only the width decides the chain.
-        let width = x.len() as u32;
-        if width < self.lowering.min_compare_chain_width {
+        let constant = constant_value(x).is_some() || constant_value(y).is_some();
+        let min_width = if constant {
+            self.lowering.min_constant_compare_chain_width
+        } else {
+            self.lowering.min_compare_chain_width
+        };
+        if (x.len() as u32) < min_width {
             let mut carry = TRUE;
             for (&p, &q) in x.iter().zip(&not_y) {
                 carry = self.majority(p, q, carry);
@@ -734,7 +788,12 @@ impl Builder {
         sums
     }
 
+    /// The chain of `x + y + carry_in`, one per distinct operands (`opt_merge`).
     fn chain(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> usize {
+        let key = (x.to_vec(), y.to_vec(), carry_in);
+        if let Some(&index) = self.chains_by_operands.get(&key) {
+            return index;
+        }
         let index = self.net.chains.len();
         let sums = (0..x.len())
             .map(|_| self.input(Source::Chain(index)))
@@ -747,6 +806,7 @@ impl Builder {
             sums,
             carry_out,
         });
+        self.chains_by_operands.insert(key, index);
         index
     }
 
@@ -815,6 +875,19 @@ fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
             (bits.len() - top_zeros).max(1) as u64
         }
     }
+}
+
+/// The value of `bits` if every bit is a constant.
+fn constant_value(bits: &[Lit]) -> Option<u64> {
+    if bits.len() > 64 || bits.iter().any(|&b| b > TRUE) {
+        return None;
+    }
+    Some(
+        bits.iter()
+            .enumerate()
+            .map(|(k, &b)| u64::from(b) << k)
+            .sum(),
+    )
 }
 
 fn constant_bits(width: u32, value: u64) -> Vec<Lit> {

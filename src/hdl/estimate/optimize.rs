@@ -1,0 +1,94 @@
+//! What Yosys' `opt` passes do to flip-flops before mapping: a flip-flop
+//! that never changes becomes its reset value (`opt_dff`), flip-flops with
+//! the same data, enable and reset become one (`opt_merge`), and the logic
+//! they fed is folded again; repeated until nothing changes, since one
+//! constant or merge can make the next.
+
+use std::collections::HashMap;
+
+use super::aig::{Aig, AigNode, FALSE, Lit, TRUE, is_inverted, node_of};
+use super::netlist::Netlist;
+
+/// Rounds of folding at most (each removes at least one flip-flop).
+const MAX_ROUNDS: usize = 64;
+
+pub fn fold_flip_flops(net: &mut Netlist) {
+    for _ in 0..MAX_ROUNDS {
+        let mut replace: HashMap<u32, Lit> = HashMap::new();
+        let mut first_of: HashMap<(Lit, Lit, bool), Lit> = HashMap::new();
+        for ff in net.flip_flops.iter_mut().filter(|ff| ff.kept) {
+            let never_changes =
+                ff.enable == FALSE || ff.d == ff.q || (ff.d <= TRUE && (ff.d == TRUE) == ff.reset);
+            if never_changes {
+                ff.kept = false;
+                replace.insert(node_of(ff.q), if ff.reset { TRUE } else { FALSE });
+                continue;
+            }
+            // Loaded with a constant other than its reset value, a flip-flop
+            // only ever changes once, whatever its enable: all such share one.
+            let enable = if ff.d <= TRUE { TRUE } else { ff.enable };
+            match first_of.get(&(ff.d, enable, ff.reset)) {
+                Some(&twin) => {
+                    ff.kept = false;
+                    replace.insert(node_of(ff.q), twin);
+                }
+                None => {
+                    first_of.insert((ff.d, enable, ff.reset), ff.q);
+                }
+            }
+        }
+        if replace.is_empty() {
+            return;
+        }
+        substitute(net, &replace);
+    }
+}
+
+/// Rebuilds the graph with the inputs in `replace` (node -> literal of a
+/// constant or of an input that stays) replaced, folding what follows.
+fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
+    let old = std::mem::replace(&mut net.aig, Aig::new());
+    let mut map: Vec<Lit> = vec![FALSE; old.len()];
+    let mut sources = HashMap::new();
+    for i in 1..old.len() as u32 {
+        if old.node(i) == AigNode::Input && !replace.contains_key(&i) {
+            let lit = net.aig.input();
+            if let Some(source) = net.sources.get(&i) {
+                sources.insert(node_of(lit), *source);
+            }
+            map[i as usize] = lit;
+        }
+    }
+    for (&node, &lit) in replace {
+        map[node as usize] = translate(&map, lit);
+    }
+    for i in 1..old.len() as u32 {
+        if let AigNode::And(a, b) = old.node(i) {
+            let (a, b) = (translate(&map, a), translate(&map, b));
+            map[i as usize] = net.aig.and(a, b);
+        }
+    }
+    net.sources = sources;
+    let t = |lit: &mut Lit| *lit = translate(&map, *lit);
+    for ff in &mut net.flip_flops {
+        t(&mut ff.q);
+        t(&mut ff.d);
+        t(&mut ff.enable);
+    }
+    for chain in &mut net.chains {
+        chain.a.iter_mut().for_each(&t);
+        chain.b.iter_mut().for_each(&t);
+        t(&mut chain.carry_in);
+        chain.sums.iter_mut().for_each(&t);
+        t(&mut chain.carry_out);
+    }
+    for block in &mut net.blocks {
+        block.inputs.iter_mut().for_each(&t);
+        block.outputs.iter_mut().for_each(&t);
+    }
+    net.outputs.iter_mut().for_each(&t);
+}
+
+fn translate(map: &[Lit], lit: Lit) -> Lit {
+    map[node_of(lit) as usize] ^ u32::from(is_inverted(lit))
+}
