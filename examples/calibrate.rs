@@ -1,27 +1,33 @@
 //! Prints the description-derived resource estimate beside Yosys synthesis
-//! for every parameter set of `hebb::calibration::SETS`, on both targets.
+//! for every parameter set of `hebb::calibration::SETS`, in every flow
+//! (`synth_ice40`, `synth_ice40 -dsp`, `synth_xilinx`).
 //! Run: `cargo run --release --example calibrate` (needs yosys). With
 //! `HEBB_CALIBRATE_CACHE=DIR`, Yosys counts are kept in DIR by module name,
 //! so a change to the estimate alone re-runs in seconds.
 
 use std::path::PathBuf;
 
-use hebb::resources::{Resources, Target};
-use hebb::tools::gates::yosys_synth;
+use hebb::hdl::estimate::{Flow, estimate};
+use hebb::resources::Resources;
+use hebb::tools::gates::yosys_synth_flow;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cache = std::env::var_os("HEBB_CALIBRATE_CACHE").map(PathBuf::from);
     println!(
-        "{:<70} {:<6} {:>6} {:>6} {:>6}   FF est/yosys  CARRY  BRAM  DSP",
-        "parameter set", "target", "est", "yosys", "error"
+        "{:<70} {:<16} {:>6} {:>6} {:>6}   FF est/yosys  CARRY  BRAM  DSP",
+        "parameter set", "flow", "est", "yosys", "error"
     );
     let mut errors = Vec::new();
     for (label, design) in hebb::calibration::designs()? {
-        for target in Target::ALL {
-            let est = design.estimate(target)?;
-            let file = cache
-                .as_ref()
-                .map(|d| d.join(format!("{}_{target}.txt", design.top_module())));
+        for flow in Flow::ALL {
+            let est = estimate(&design.module()?, flow);
+            let file = cache.as_ref().map(|d| {
+                d.join(format!(
+                    "{}_{}.txt",
+                    design.top_module(),
+                    flow.yosys_command().replace(' ', "")
+                ))
+            });
             let syn = match file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
                 Some(text) => {
                     let v: Vec<u64> = text
@@ -37,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
                 None => {
-                    let syn = yosys_synth(design.as_ref(), target)?.resources();
+                    let syn = yosys_synth_flow(design.as_ref(), flow)?.resources();
                     if let Some(f) = &file {
                         std::fs::create_dir_all(f.parent().unwrap())?;
                         std::fs::write(
@@ -54,9 +60,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let err = (est.luts as f64 - syn.luts as f64) / syn.luts.max(1) as f64;
             errors.push(err.abs());
             println!(
-                "{:<70} {:<6} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}",
+                "{:<70} {:<16} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}",
                 label,
-                target.to_string(),
+                flow.yosys_command(),
                 est.luts,
                 syn.luts,
                 err * 100.0,

@@ -7,6 +7,7 @@ use std::fs;
 use super::run;
 use crate::design::Design;
 use crate::error::{Error, Result};
+use crate::hdl::estimate::Flow;
 use crate::resources::{Resources, Target};
 
 /// The synthesis targets, under the name the gates use.
@@ -75,6 +76,17 @@ pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
 /// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
 pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
     Ok(yosys_synth_in_scratch(design, target, "")?.1)
+}
+
+/// Yosys synthesis as the estimate's `flow` follows it (`synth_ice40 -dsp`
+/// for [`Flow::Ice40Dsp`]).
+pub fn yosys_synth_flow(design: &dyn Design, flow: Flow) -> Result<SynthResult> {
+    let (target, options) = match flow {
+        Flow::Ice40 => (Target::Ice40, ""),
+        Flow::Ice40Dsp => (Target::Ice40, "-dsp"),
+        Flow::Xilinx7 => (Target::Xilinx7, ""),
+    };
+    Ok(yosys_synth_in_scratch(design, target, options)?.1)
 }
 
 /// Yosys synthesis as [`yosys_synth`], with `options` appended to the

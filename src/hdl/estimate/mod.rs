@@ -35,10 +35,21 @@ pub enum Flow {
 }
 
 impl Flow {
+    pub const ALL: [Flow; 3] = [Flow::Ice40, Flow::Ice40Dsp, Flow::Xilinx7];
+
     pub fn of(target: Target) -> Flow {
         match target {
             Target::Ice40 => Flow::Ice40,
             Target::Xilinx7 => Flow::Xilinx7,
+        }
+    }
+
+    /// The Yosys command this flow follows.
+    pub fn yosys_command(self) -> &'static str {
+        match self {
+            Flow::Ice40 => "synth_ice40",
+            Flow::Ice40Dsp => "synth_ice40 -dsp",
+            Flow::Xilinx7 => "synth_xilinx",
         }
     }
 
@@ -207,6 +218,62 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
     }
     roots.retain(|&r| r > TRUE);
     let mapped = lut_map::lut_count(&net.aig, &roots, flow.lut_inputs());
+    if let Some(dir) = std::env::var_os("AIGER_DIR") {
+        let mut num = vec![0u32; net.aig.len()];
+        let mut next = 1;
+        let mut inputs = Vec::new();
+        for i in 1..net.aig.len() as u32 {
+            if net.aig.node(i) == AigNode::Input {
+                num[i as usize] = next;
+                next += 1;
+                inputs.push(i);
+            }
+        }
+        let mut ands = Vec::new();
+        for i in 1..net.aig.len() as u32 {
+            if let AigNode::And(a, b) = net.aig.node(i) {
+                num[i as usize] = next;
+                next += 1;
+                ands.push((i, a, b));
+            }
+        }
+        let name = |l: Lit| {
+            if node_of(l) == 0 {
+                "c0".to_string()
+            } else {
+                format!("n{}", num[node_of(l) as usize])
+            }
+        };
+        let mut text = String::from(".model m\n.inputs");
+        for i in &inputs {
+            text += &format!(" n{}", num[*i as usize]);
+        }
+        text += "\n.outputs";
+        for k in 0..roots.len() {
+            text += &format!(" o{k}");
+        }
+        text += "\n.names c0\n";
+        for (i, a, b) in &ands {
+            text += &format!(
+                ".names {} {} n{}\n{}{} 1\n",
+                name(*a),
+                name(*b),
+                num[*i as usize],
+                1 - (a & 1),
+                1 - (b & 1)
+            );
+        }
+        for (k, r) in roots.iter().enumerate() {
+            text += &format!(".names {} o{k}\n{} 1\n", name(*r), 1 - (r & 1));
+        }
+        text += ".end\n";
+        let path = std::path::Path::new(&dir).join(format!("{}_{:?}.blif", module.name, flow));
+        std::fs::write(path, text).unwrap();
+        eprintln!(
+            "{} {:?}: rule LUTs {luts}, mapped {mapped}",
+            module.name, flow
+        );
+    }
     luts += mapped;
     Resources {
         luts,

@@ -762,6 +762,22 @@ impl Builder {
 
     /// `x + y + carry_in`, truncated to the operands' width.
     fn add(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit, _signed: bool) -> Vec<Lit> {
+        // A one-bit addend to a sum becomes that sum's carry in (`alumacc`
+        // builds `a + b + c` as one $alu); the first chain is left unread.
+        if carry_in == FALSE {
+            for (sum, bit) in [(x, y), (y, x)] {
+                if let (Some(chain), Some(c)) = (self.chain_of_sums(sum), single_bit(bit)) {
+                    let (a, b) = (
+                        self.net.chains[chain].a.clone(),
+                        self.net.chains[chain].b.clone(),
+                    );
+                    if self.net.chains[chain].carry_in == FALSE {
+                        let fused = self.chain(&a, &b, c);
+                        return self.net.chains[fused].sums.clone();
+                    }
+                }
+            }
+        }
         // Low bits where one operand is 0 and no carry comes in are wiring.
         let mut low = 0;
         if carry_in == FALSE {
@@ -786,6 +802,15 @@ impl Builder {
         let chain = self.chain(x, y, carry_in);
         sums.extend(self.net.chains[chain].sums.clone());
         sums
+    }
+
+    /// The chain whose sum outputs are exactly `bits`.
+    fn chain_of_sums(&self, bits: &[Lit]) -> Option<usize> {
+        let first = *bits.first()?;
+        match self.net.sources.get(&node_of(first)) {
+            Some(Source::Chain(c)) if self.net.chains[*c].sums == bits => Some(*c),
+            _ => None,
+        }
     }
 
     /// The chain of `x + y + carry_in`, one per distinct operands (`opt_merge`).
@@ -874,6 +899,14 @@ fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
             let top_zeros = bits.iter().rev().take_while(|&&b| b == FALSE).count();
             (bits.len() - top_zeros).max(1) as u64
         }
+    }
+}
+
+/// The bit of a zero-extended one-bit value.
+fn single_bit(bits: &[Lit]) -> Option<Lit> {
+    match bits.split_first() {
+        Some((&b, rest)) if b > TRUE && rest.iter().all(|&r| r == FALSE) => Some(b),
+        _ => None,
     }
 }
 
