@@ -3,16 +3,19 @@
 //! (`synth_ice40`, `synth_ice40 -dsp`, `synth_xilinx`).
 //! Run: `cargo run --release --example calibrate` (needs yosys). With
 //! `HEBB_CALIBRATE_CACHE=DIR`, Yosys counts are kept in DIR by module name,
-//! so a change to the estimate alone re-runs in seconds.
+//! so a change to the estimate alone re-runs in seconds. With
+//! `HEBB_CALIBRATE_BLIF=DIR`, the logic each estimate maps is written to DIR
+//! as BLIF (`hdl::estimate::logic_blif`) for mapping with `yosys-abc`.
 
 use std::path::PathBuf;
 
-use hebb::hdl::estimate::{Flow, estimate};
+use hebb::hdl::estimate::{Flow, estimate, logic_blif};
 use hebb::resources::Resources;
 use hebb::tools::gates::yosys_synth_flow;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cache = std::env::var_os("HEBB_CALIBRATE_CACHE").map(PathBuf::from);
+    let blif = std::env::var_os("HEBB_CALIBRATE_BLIF").map(PathBuf::from);
     println!(
         "{:<70} {:<16} {:>6} {:>6} {:>6}   FF est/yosys  CARRY  BRAM  DSP",
         "parameter set", "flow", "est", "yosys", "error"
@@ -21,6 +24,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (label, design) in hebb::calibration::designs()? {
         for flow in Flow::ALL {
             let est = estimate(&design.module()?, flow);
+            if let Some(dir) = &blif {
+                std::fs::create_dir_all(dir)?;
+                let name = format!("{}_{:?}.blif", design.top_module(), flow);
+                std::fs::write(dir.join(name), logic_blif(&design.module()?, flow))?;
+            }
             let file = cache.as_ref().map(|d| {
                 d.join(format!(
                     "{}_{}.txt",

@@ -96,9 +96,9 @@ fn estimate_tracks_yosys_on_every_unit() {
                 r.flow.yosys_command()
             ));
         }
-        if lut_error(r) > 1.0 {
+        if lut_error(r) > 0.5 {
             failures.push(format!(
-                "{} in {}: LUTs off by more than 100 %",
+                "{} in {}: LUTs off by more than 50 %",
                 r.label,
                 r.flow.yosys_command()
             ));

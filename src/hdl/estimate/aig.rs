@@ -144,4 +144,43 @@ impl Aig {
             }
         }
     }
+
+    /// The graph as a BLIF model `name`: every input, one output per root.
+    pub fn to_blif(&self, name: &str, roots: &[Lit]) -> String {
+        use std::fmt::Write;
+        let signal = |lit: Lit| format!("n{}", node_of(lit));
+        let mut text = format!(".model {name}\n.inputs");
+        for i in 1..self.nodes.len() as u32 {
+            if self.nodes[i as usize] == AigNode::Input {
+                let _ = write!(text, " n{i}");
+            }
+        }
+        text.push_str("\n.outputs");
+        for k in 0..roots.len() {
+            let _ = write!(text, " o{k}");
+        }
+        text.push_str("\n.names n0\n");
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let AigNode::And(a, b) = *node {
+                let _ = write!(
+                    text,
+                    ".names {} {} n{i}\n{}{} 1\n",
+                    signal(a),
+                    signal(b),
+                    u32::from(!is_inverted(a)),
+                    u32::from(!is_inverted(b))
+                );
+            }
+        }
+        for (k, &r) in roots.iter().enumerate() {
+            let _ = write!(
+                text,
+                ".names {} o{k}\n{} 1\n",
+                signal(r),
+                u32::from(!is_inverted(r))
+            );
+        }
+        text.push_str(".end\n");
+        text
+    }
 }

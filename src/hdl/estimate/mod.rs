@@ -94,6 +94,23 @@ impl Flow {
 
 /// The estimate of `module` (its instances included) for `flow`.
 pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
+    let (net, roots, mut counted) = hard_cells(module, flow);
+    counted.luts += lut_map::lut_count(&net.aig, &roots, flow.lut_inputs());
+    counted
+}
+
+/// The logic the estimate maps to LUTs, as BLIF (inputs: flip-flops,
+/// ports, hard-cell outputs; outputs: what must be a signal), for an
+/// outside mapper: `yosys-abc -c "read_blif F; strash; &get -n; &dch -f;
+/// &if -K 4; &put; print_stats"` tells mapping error from modelling error.
+pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
+    let (net, roots, _) = hard_cells(module, flow);
+    net.aig.to_blif(&module.name, &roots)
+}
+
+/// The netlist of `module` for `flow`, the literals the LUT logic must
+/// produce, and the count of everything but those LUTs.
+fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
     let mut net = netlist::flatten(module, flow.lowering());
     optimize::fold_flip_flops(&mut net);
     let live = Liveness::of(&net);
@@ -217,71 +234,14 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
         }
     }
     roots.retain(|&r| r > TRUE);
-    let mapped = lut_map::lut_count(&net.aig, &roots, flow.lut_inputs());
-    if let Some(dir) = std::env::var_os("AIGER_DIR") {
-        let mut num = vec![0u32; net.aig.len()];
-        let mut next = 1;
-        let mut inputs = Vec::new();
-        for i in 1..net.aig.len() as u32 {
-            if net.aig.node(i) == AigNode::Input {
-                num[i as usize] = next;
-                next += 1;
-                inputs.push(i);
-            }
-        }
-        let mut ands = Vec::new();
-        for i in 1..net.aig.len() as u32 {
-            if let AigNode::And(a, b) = net.aig.node(i) {
-                num[i as usize] = next;
-                next += 1;
-                ands.push((i, a, b));
-            }
-        }
-        let name = |l: Lit| {
-            if node_of(l) == 0 {
-                "c0".to_string()
-            } else {
-                format!("n{}", num[node_of(l) as usize])
-            }
-        };
-        let mut text = String::from(".model m\n.inputs");
-        for i in &inputs {
-            text += &format!(" n{}", num[*i as usize]);
-        }
-        text += "\n.outputs";
-        for k in 0..roots.len() {
-            text += &format!(" o{k}");
-        }
-        text += "\n.names c0\n";
-        for (i, a, b) in &ands {
-            text += &format!(
-                ".names {} {} n{}\n{}{} 1\n",
-                name(*a),
-                name(*b),
-                num[*i as usize],
-                1 - (a & 1),
-                1 - (b & 1)
-            );
-        }
-        for (k, r) in roots.iter().enumerate() {
-            text += &format!(".names {} o{k}\n{} 1\n", name(*r), 1 - (r & 1));
-        }
-        text += ".end\n";
-        let path = std::path::Path::new(&dir).join(format!("{}_{:?}.blif", module.name, flow));
-        std::fs::write(path, text).unwrap();
-        eprintln!(
-            "{} {:?}: rule LUTs {luts}, mapped {mapped}",
-            module.name, flow
-        );
-    }
-    luts += mapped;
-    Resources {
+    let counted = Resources {
         luts,
         ffs,
         carries,
         brams,
         dsps,
-    }
+    };
+    (net, roots, counted)
 }
 
 /// Low carry cells of a chain with a constant carry in whose carry out is
