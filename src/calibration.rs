@@ -69,6 +69,15 @@ pub const SETS: &[(&str, &[&str])] = &[
             "refractory=0",
         ],
     ),
+    // A small core (nested tables are given whole: `--set` has no dotted keys).
+    (
+        "plastic_core",
+        &[
+            "array={ current_bits = 0, lanes = 2, learning_shift = 4, n_post = 4, n_pre = 8, reward_bits = 8, trace_bits = 10, trace_decay_shift = 3, weight_bits = 8 }",
+            "population={ current_bits = 11, fraction_bits = 4, leak_time_constant = 16.0, learning_shift_base = 4, learning_shift_max = 8, membrane_bits = 24, neurons = 4, refractory = 2, target_rate = 0.125, threshold_init = 1024.0, threshold_max = 65535.0, threshold_min = 16.0, threshold_step = 32.0, tolerance = 0.25, variance_bound = 16.0, window = 64 }",
+            "scaling_shift=3",
+        ],
+    ),
     ("sc_sng", &[]),
     ("sc_sng", &["width=16", "source=\"lfsr\""]),
     ("sc_synapse", &[]),

@@ -25,8 +25,35 @@ struct Cut {
     arrival: u32,
 }
 
-/// LUTs that implement every root literal, as K-input LUTs.
-pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
+/// The LUTs a mapping may use: up to `k` inputs; by input count, the area
+/// cost the mapper minimizes (ABC's `-lut` cost table) and the LUT cells a
+/// LUT of that size takes (xc7 builds 7 and 8 inputs from 2 and 4 LUT6
+/// with MUXF7/MUXF8).
+#[derive(Debug, Clone, Copy)]
+pub struct LutLibrary {
+    pub k: usize,
+    pub area: [u32; 9],
+    pub cells: [u32; 9],
+}
+
+impl LutLibrary {
+    /// iCE40: LUT4, every size alike.
+    pub const ICE40: LutLibrary = LutLibrary {
+        k: 4,
+        area: [1; 9],
+        cells: [1; 9],
+    };
+    /// xc7 as `synth_xilinx` asks ABC for it: `-luts 2:2,3,6:5,10,20`.
+    pub const XC7: LutLibrary = LutLibrary {
+        k: 8,
+        area: [2, 2, 2, 5, 5, 5, 5, 10, 20],
+        cells: [1, 1, 1, 1, 1, 1, 1, 2, 4],
+    };
+}
+
+/// LUT cells that implement every root literal.
+pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
+    let k = library.k;
     let n = aig.len();
     let mut fanouts = vec![0u32; n];
     for i in 0..n {
@@ -59,7 +86,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
                 if candidates.iter().any(|c| c.leaves == leaves) {
                     continue;
                 }
-                let area_flow = 1.0
+                let area_flow = library.area[leaves.len()] as f32
                     + leaves
                         .iter()
                         .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
@@ -93,6 +120,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
             .unwrap_or(0);
     let mut mapper = Cover {
         aig,
+        library,
         cuts: &cuts,
         best,
         refs: vec![0; n],
@@ -106,12 +134,10 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
         mapper.require(roots, bound);
         mapper.recover_area();
     }
-    let luts = mapper
-        .refs
-        .iter()
-        .enumerate()
-        .filter(|&(i, &r)| r > 0 && mapper.is_and(i))
-        .count();
+    let luts: u32 = (0..n)
+        .filter(|&i| mapper.refs[i] > 0 && mapper.is_and(i))
+        .map(|i| library.cells[cuts[i][mapper.best[i]].leaves.len()])
+        .sum();
     // An inverted flip-flop or port feeding a root is a LUT of its own.
     let mut inverters: Vec<Lit> = roots
         .iter()
@@ -120,7 +146,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], k: usize) -> u64 {
         .collect();
     inverters.sort_unstable();
     inverters.dedup();
-    (luts + inverters.len()) as u64
+    u64::from(luts) + inverters.len() as u64
 }
 
 /// The leaf sets a fanin offers: itself, then its cuts.
@@ -167,6 +193,7 @@ fn merge(a: &[u32], b: &[u32], k: usize) -> Option<Vec<u32>> {
 /// The chosen cut of every node and how many mapped LUTs (or roots) use it.
 struct Cover<'a> {
     aig: &'a Aig,
+    library: LutLibrary,
     cuts: &'a [Vec<Cut>],
     best: Vec<usize>,
     refs: Vec<u32>,
@@ -187,7 +214,7 @@ impl Cover<'_> {
         if self.refs[node] > 1 || !self.is_and(node) {
             return 0;
         }
-        1 + self.reference_cut(node, self.best[node])
+        self.cost(node, self.best[node]) + self.reference_cut(node, self.best[node])
     }
 
     fn dereference_node(&mut self, node: usize) -> u32 {
@@ -195,7 +222,11 @@ impl Cover<'_> {
         if self.refs[node] > 0 || !self.is_and(node) {
             return 0;
         }
-        1 + self.dereference_cut(node, self.best[node])
+        self.cost(node, self.best[node]) + self.dereference_cut(node, self.best[node])
+    }
+
+    fn cost(&self, node: usize, cut: usize) -> u32 {
+        self.library.area[self.cuts[node][cut].leaves.len()]
     }
 
     fn reference_cut(&mut self, node: usize, cut: usize) -> u32 {
@@ -256,7 +287,7 @@ impl Cover<'_> {
                 if self.arrival(node, cut) > self.required[node] && cut != self.best[node] {
                     continue;
                 }
-                let area = self.reference_cut(node, cut);
+                let area = self.cost(node, cut) + self.reference_cut(node, cut);
                 self.dereference_cut(node, cut);
                 if area < choice.0 {
                     choice = (area, cut);

@@ -53,10 +53,10 @@ impl Flow {
         }
     }
 
-    fn lut_inputs(self) -> usize {
+    fn luts(self) -> lut_map::LutLibrary {
         match self {
-            Flow::Ice40 | Flow::Ice40Dsp => 4,
-            Flow::Xilinx7 => 6,
+            Flow::Ice40 | Flow::Ice40Dsp => lut_map::LutLibrary::ICE40,
+            Flow::Xilinx7 => lut_map::LutLibrary::XC7,
         }
     }
 
@@ -95,7 +95,7 @@ impl Flow {
 /// The estimate of `module` (its instances included) for `flow`.
 pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
     let (net, roots, mut counted) = hard_cells(module, flow);
-    counted.luts += lut_map::lut_count(&net.aig, &roots, flow.lut_inputs());
+    counted.luts += lut_map::lut_count(&net.aig, &roots, flow.luts());
     counted
 }
 
@@ -397,18 +397,33 @@ fn xc7_brams(width: u32, depth: u64) -> u64 {
     xc7_block_shapes(width, depth)
 }
 
-/// RAMB18 blocks for `width` x `depth` in the cheapest aspect ratio.
+/// Block RAM cells for `width` x `depth`: RAMB18E1 (512x36 .. 16Kx1) or,
+/// where one does what several RAMB18 would, a RAMB36E1 in simple dual
+/// port mode (512x72 .. 32Kx1), as Yosys' `memory_libmap` picks them.
 fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
-    [
-        (512u64, 36u64),
+    let cells = |shapes: &[(u64, u64)]| {
+        shapes
+            .iter()
+            .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
+            .min()
+            .unwrap_or(0)
+    };
+    let ramb18 = cells(&[
+        (512, 36),
         (1024, 18),
         (2048, 9),
         (4096, 4),
         (8192, 2),
         (16384, 1),
-    ]
-    .iter()
-    .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
-    .min()
-    .unwrap_or(0)
+    ]);
+    let ramb36 = cells(&[
+        (512, 72),
+        (1024, 36),
+        (2048, 18),
+        (4096, 9),
+        (8192, 4),
+        (16384, 2),
+        (32768, 1),
+    ]);
+    ramb18.min(ramb36)
 }
