@@ -232,20 +232,9 @@ impl Builder {
             match item {
                 Item::Registers(group) => {
                     for (r, _) in &group.registers {
-                        let width = module.net(*r).width;
-                        let first = self.net.flip_flops.len();
-                        let bits: Vec<Lit> = (0..width)
-                            .map(|k| {
-                                let q = self.input(Source::FlipFlop(first + k as usize));
-                                self.net.flip_flops.push(FlipFlop {
-                                    q,
-                                    d: q,
-                                    enable: FALSE,
-                                    reset: (module.net(*r).value >> k) & 1 == 1,
-                                    kept: true,
-                                });
-                                q
-                            })
+                        let decl = module.net(*r);
+                        let bits: Vec<Lit> = (0..decl.width)
+                            .map(|k| self.flip_flop((decl.value >> k) & 1 == 1))
                             .collect();
                         values[*r as usize] = Some(bits);
                     }
@@ -253,20 +242,7 @@ impl Builder {
                 }
                 Item::Memory(m) if m.in_logic() => {
                     for (r, _) in &m.reads {
-                        let first = self.net.flip_flops.len();
-                        let bits: Vec<Lit> = (0..m.width)
-                            .map(|k| {
-                                let q = self.input(Source::FlipFlop(first + k as usize));
-                                self.net.flip_flops.push(FlipFlop {
-                                    q,
-                                    d: q,
-                                    enable: FALSE,
-                                    reset: false,
-                                    kept: true,
-                                });
-                                q
-                            })
-                            .collect();
+                        let bits: Vec<Lit> = (0..m.width).map(|_| self.flip_flop(false)).collect();
                         values[*r as usize] = Some(bits);
                     }
                     self.pending_registers.push((id, i));
@@ -485,19 +461,11 @@ impl Builder {
                     for w in 0..m.depth() {
                         let hit = self.equals_constant(&wa, w);
                         let enable = self.net.aig.and(we, hit);
-                        let first = self.net.flip_flops.len();
                         let bits: Vec<Lit> = wd
                             .iter()
-                            .enumerate()
-                            .map(|(k, &d)| {
-                                let q = self.input(Source::FlipFlop(first + k));
-                                self.net.flip_flops.push(FlipFlop {
-                                    q,
-                                    d,
-                                    enable,
-                                    reset: false,
-                                    kept: true,
-                                });
+                            .map(|&d| {
+                                let q = self.flip_flop(false);
+                                self.set_flip_flop(q, d, enable);
                                 q
                             })
                             .collect();
