@@ -67,9 +67,16 @@ fn hierarchical_report_has_instance_rows_and_memory_bits() {
             ffs += e["ffs"].as_u64().unwrap();
             luts += e["luts"].as_u64().unwrap();
         }
-        // The lanes hold every register of the pair, and most of its logic.
+        // The lanes hold every register of the pair, and nearly all of its
+        // logic: each row maps its module alone (its own iCE40 reset
+        // inverter, no logic shared with its sibling), so the rows add up
+        // to the whole within a few percent, not exactly.
         assert_eq!(ffs, top["estimate"]["ffs"].as_u64().unwrap());
-        assert!(luts <= top["estimate"]["luts"].as_u64().unwrap());
+        let whole = top["estimate"]["luts"].as_u64().unwrap();
+        assert!(
+            luts.abs_diff(whole) * 20 <= whole,
+            "{target}: rows {luts}, whole {whole}"
+        );
     }
     // Each instance row is the estimate of its module on its own.
     let children: Vec<_> = module
