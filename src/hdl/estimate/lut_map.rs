@@ -131,7 +131,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
         mapper.reference_node(node_of(r) as usize);
     }
     for _ in 0..AREA_RECOVERY_PASSES {
-        mapper.require(roots, bound);
+        mapper.require(bound);
         mapper.recover_area();
     }
     let luts: u32 = (0..n)
@@ -246,13 +246,12 @@ impl Cover<'_> {
     }
 
     /// Required levels of the current cover: `bound` at every root.
-    fn require(&mut self, roots: &[Lit], bound: u32) {
+    fn require(&mut self, bound: u32) {
         self.required.fill(bound);
         for node in (0..self.cuts.len()).rev() {
             if self.refs[node] == 0 || self.cuts[node].is_empty() {
                 continue;
             }
-            let _ = roots;
             let r = self.required[node].saturating_sub(1);
             for &l in &self.cuts[node][self.best[node]].leaves {
                 let l = l as usize;

@@ -133,6 +133,8 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
     if matches!(flow, Flow::Ice40 | Flow::Ice40Dsp) && ffs > 0 {
         luts += 1;
     }
+    // xc7 propagate XORs (a ^ b), built once the chains are read.
+    let mut propagates: Vec<(Lit, Lit)> = Vec::new();
     for (c, chain) in net.chains.iter().enumerate() {
         let Some(top) = live.chain_top[c] else {
             continue;
@@ -178,22 +180,15 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
                 // CARRY4: per bit a propagate LUT output (a ^ b) and a or b as DI.
                 carries += (top + 1).min(len + 1).div_ceil(4) as u64;
                 roots.extend(&chain.a[..=top.min(len - 1)]);
+                for i in 0..=top.min(len - 1) {
+                    propagates.push((chain.a[i], chain.b[i]));
+                }
             }
         }
     }
-    if flow == Flow::Xilinx7 {
-        for (c, chain) in net.chains.clone().iter().enumerate() {
-            let Some(top) = live.chain_top[c] else {
-                continue;
-            };
-            if live.chain_sums[c] == 0 {
-                continue;
-            }
-            for i in 0..=top.min(chain.a.len() - 1) {
-                let propagate = net.aig.xor(chain.a[i], chain.b[i]);
-                roots.push(propagate);
-            }
-        }
+    for (a, b) in propagates {
+        let propagate = net.aig.xor(a, b);
+        roots.push(propagate);
     }
     for (b, block) in net.blocks.iter().enumerate() {
         if !live.blocks[b] {

@@ -668,10 +668,10 @@ impl Builder {
                 let all = aig.and_all(&same);
                 vec![if op == BinaryOp::Eq { all } else { all ^ 1 }]
             }
-            BinaryOp::Add => self.add(x, y, FALSE, false),
+            BinaryOp::Add => self.add(x, y, FALSE),
             BinaryOp::Sub => {
                 let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
-                self.add(x, &not_y, TRUE, false)
+                self.add(x, &not_y, TRUE)
             }
             // x < y: no carry out of x + ~y + 1; x <= y: y >= x.
             BinaryOp::Lt => vec![self.carry_out(x, y) ^ 1],
@@ -729,7 +729,7 @@ impl Builder {
     }
 
     /// `x + y + carry_in`, truncated to the operands' width.
-    fn add(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit, _signed: bool) -> Vec<Lit> {
+    fn add(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> Vec<Lit> {
         // A one-bit addend to a sum becomes that sum's carry in (`alumacc`
         // builds `a + b + c` as one $alu); the first chain is left unread.
         if carry_in == FALSE {
