@@ -75,6 +75,15 @@ impl Aig {
         lit
     }
 
+    /// The carry of a full adder: at least two of three.
+    pub fn majority(&mut self, p: Lit, q: Lit, r: Lit) -> Lit {
+        let pq = self.and(p, q);
+        let pr = self.and(p, r);
+        let qr = self.and(q, r);
+        let either = self.or(pq, pr);
+        self.or(either, qr)
+    }
+
     pub fn or(&mut self, a: Lit, b: Lit) -> Lit {
         self.and(a ^ 1, b ^ 1) ^ 1
     }

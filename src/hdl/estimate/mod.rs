@@ -1,7 +1,8 @@
 //! The resource estimate of a description, derived operator by operator:
 //! the description is flattened to bits (`netlist.rs`) the way Yosys
-//! elaborates it (carry chains for adders and comparisons, multipliers as
-//! shift-and-add arrays or DSP blocks, memories in flip-flops or block RAM,
+//! elaborates it (carry chains for adders and comparisons, soft multipliers
+//! and sums of three operands or more as `$macc` full-adder rows before one
+//! chain, DSP blocks, memories in flip-flops or block RAM,
 //! flip-flop enables found on hold paths), the logic between them is mapped
 //! to K-input LUTs by priority cuts (`lut_map.rs`, as ABC maps it), and the
 //! hard cells are counted by the rules of each target's Yosys techmap
@@ -11,6 +12,7 @@
 
 mod aig;
 mod lut_map;
+mod macc;
 mod netlist;
 mod optimize;
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::aig::{Aig, FALSE, Lit, TRUE, node_of};
+use super::macc::Columns;
 use crate::hdl::expr::{BinaryOp, Expr, Node, ShiftOp, UnaryOp};
 use crate::hdl::module::{Item, Module, NetKind, Statement};
 
@@ -115,6 +116,7 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
         bypasses: HashMap::new(),
         read_registers: Vec::new(),
         chains_by_operands: HashMap::new(),
+        sum_operands: HashMap::new(),
     };
     let top_scope = b.scope(top.clone(), None);
     for &p in &top.ports {
@@ -158,6 +160,9 @@ struct Builder {
     /// Read registers left in flip-flops: (outputs, RAM outputs they load).
     read_registers: Vec<(Vec<Lit>, Vec<Lit>)>,
     chains_by_operands: HashMap<(Vec<Lit>, Vec<Lit>, Lit), usize>,
+    /// Sum bits -> the operands they add (bits of a one-bit operand are
+    /// the carry in), so a further addend joins them in one `$macc`.
+    sum_operands: HashMap<Vec<Lit>, Vec<Vec<Lit>>>,
 }
 
 impl Builder {
@@ -678,7 +683,8 @@ impl Builder {
             BinaryOp::Ge => vec![self.carry_out(x, y)],
             BinaryOp::Gt => vec![self.carry_out(y, x) ^ 1],
             BinaryOp::Le => vec![self.carry_out(y, x)],
-            BinaryOp::Mul | BinaryOp::MulSigned => self.multiply(x, y, a, b),
+            BinaryOp::Mul => self.multiply(x, y, a, b, false),
+            BinaryOp::MulSigned => self.multiply(x, y, a, b, true),
         }
     }
 
@@ -711,7 +717,7 @@ impl Builder {
         if (x.len() as u32) < min_width {
             let mut carry = TRUE;
             for (&p, &q) in x.iter().zip(&not_y) {
-                carry = self.majority(p, q, carry);
+                carry = self.net.aig.majority(p, q, carry);
             }
             return carry;
         }
@@ -719,33 +725,59 @@ impl Builder {
         self.net.chains[chain].carry_out
     }
 
-    fn majority(&mut self, p: Lit, q: Lit, r: Lit) -> Lit {
-        let aig = &mut self.net.aig;
-        let pq = aig.and(p, q);
-        let pr = aig.and(p, r);
-        let qr = aig.and(q, r);
-        let t = aig.or(pq, pr);
-        aig.or(t, qr)
-    }
-
-    /// `x + y + carry_in`, truncated to the operands' width.
+    /// `x + y + carry_in`, truncated to the operands' width. `alumacc`
+    /// joins a sum with the sum it adds to: a one-bit addend becomes the
+    /// carry in of one `$alu`; a wider one makes a `$macc` of all the
+    /// operands (the sum they replace is left unread).
     fn add(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> Vec<Lit> {
-        // A one-bit addend to a sum becomes that sum's carry in (`alumacc`
-        // builds `a + b + c` as one $alu); the first chain is left unread.
         if carry_in == FALSE {
-            for (sum, bit) in [(x, y), (y, x)] {
-                if let (Some(chain), Some(c)) = (self.chain_of_sums(sum), single_bit(bit)) {
-                    let (a, b) = (
-                        self.net.chains[chain].a.clone(),
-                        self.net.chains[chain].b.clone(),
-                    );
-                    if self.net.chains[chain].carry_in == FALSE {
-                        let fused = self.chain(&a, &b, c);
-                        return self.net.chains[fused].sums.clone();
-                    }
+            for (sum, addend) in [(x, y), (y, x)] {
+                let Some(operands) = self.sum_operands.get(sum).cloned() else {
+                    continue;
+                };
+                if let (Some(bit), [a, b]) = (single_bit(addend), &operands[..]) {
+                    return self.add(a, b, bit);
                 }
+                let mut operands = operands;
+                operands.push(addend.to_vec());
+                return self.multi_operand_sum(operands);
             }
         }
+        let sums = self.ripple(x, y, carry_in);
+        let mut operands = vec![x.to_vec(), y.to_vec()];
+        if carry_in != FALSE {
+            operands.push(vec![carry_in]);
+        }
+        self.sum_operands.insert(sums.clone(), operands);
+        sums
+    }
+
+    /// The sum of three operands or more, lowered as `maccmap` lowers a
+    /// `$macc`: full adders down to two rows, then one carry chain.
+    fn multi_operand_sum(&mut self, operands: Vec<Vec<Lit>>) -> Vec<Lit> {
+        let width = operands[0].len();
+        let mut columns = Columns::new(width);
+        for operand in &operands {
+            columns.add_operand(operand, false);
+        }
+        let sums = self.reduce_columns(columns, width);
+        self.sum_operands.insert(sums.clone(), operands);
+        sums
+    }
+
+    /// The columns of a `$macc` compressed to two rows and added.
+    fn reduce_columns(&mut self, columns: Columns, width: usize) -> Vec<Lit> {
+        let summands = columns.reduce(&mut self.net.aig);
+        match &summands[..] {
+            [] => vec![FALSE; width],
+            [only] => only.clone(),
+            [a, b] => self.ripple(a, b, FALSE),
+            _ => unreachable!("a $macc reduces to two summands at most"),
+        }
+    }
+
+    /// `x + y + carry_in` in one carry chain (logic below the chain width).
+    fn ripple(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> Vec<Lit> {
         // Low bits where one operand is 0 and no carry comes in are wiring.
         let mut low = 0;
         if carry_in == FALSE {
@@ -763,22 +795,13 @@ impl Builder {
             for (&p, &q) in x.iter().zip(y) {
                 let half = self.net.aig.xor(p, q);
                 sums.push(self.net.aig.xor(half, carry));
-                carry = self.majority(p, q, carry);
+                carry = self.net.aig.majority(p, q, carry);
             }
             return sums;
         }
         let chain = self.chain(x, y, carry_in);
         sums.extend(self.net.chains[chain].sums.clone());
         sums
-    }
-
-    /// The chain whose sum outputs are exactly `bits`.
-    fn chain_of_sums(&self, bits: &[Lit]) -> Option<usize> {
-        let first = *bits.first()?;
-        match self.net.sources.get(&node_of(first)) {
-            Some(Source::Chain(c)) if self.net.chains[*c].sums == bits => Some(*c),
-            _ => None,
-        }
     }
 
     /// The chain of `x + y + carry_in`, one per distinct operands (`opt_merge`).
@@ -805,35 +828,20 @@ impl Builder {
 
     /// A product truncated to the operands' width: a DSP block when the
     /// target has one and the product is wide enough (Yosys' `mul2dsp`
-    /// limits), else rows of partial products added in logic (what
-    /// `synth_ice40` makes of `$mul`: LUT full adders, hardly a carry).
-    fn multiply(&mut self, x: &[Lit], y: &[Lit], a: &Expr, b: &Expr) -> Vec<Lit> {
+    /// limits), else a `$macc` of partial-product rows (`maccmap`). Yosys
+    /// multiplies at the operands' significant widths (`wreduce`).
+    fn multiply(&mut self, x: &[Lit], y: &[Lit], a: &Expr, b: &Expr, signed: bool) -> Vec<Lit> {
         let (wa, wb) = (significant_width(a, x), significant_width(b, y));
-        let product_width = (wa + wb).min(x.len() as u64);
-        // A signed product is built on the operands' significant bits
-        // (Yosys multiplies signed operands at their own width, not
-        // sign-extended), at about the cost of the unsigned one.
-        let x: Vec<Lit> = x[..wa as usize]
-            .iter()
-            .copied()
-            .chain(std::iter::repeat(FALSE))
-            .take(x.len())
-            .collect();
-        let y: Vec<Lit> = y[..wb as usize]
-            .iter()
-            .copied()
-            .chain(std::iter::repeat(FALSE))
-            .take(y.len())
-            .collect();
-        let (x, y) = (&x[..], &y[..]);
+        let (x_bits, y_bits) = (&x[..wa as usize], &y[..wb as usize]);
+        let product_width = (wa + wb).min(x.len() as u64) as usize;
         if let Some(min) = self.lowering.min_dsp_product_width {
-            if wa.min(wb) >= 2 && product_width >= min {
+            if wa.min(wb) >= 2 && product_width as u64 >= min {
                 let block = self.net.blocks.len();
                 let outputs: Vec<Lit> = (0..x.len())
                     .map(|_| self.input(Source::Block(block)))
                     .collect();
-                let mut inputs = x[..wa as usize].to_vec();
-                inputs.extend(&y[..wb as usize]);
+                let mut inputs = x_bits.to_vec();
+                inputs.extend(y_bits);
                 self.net.blocks.push(HardBlock {
                     kind: BlockKind::Multiplier { a: wa, b: wb },
                     inputs,
@@ -842,19 +850,15 @@ impl Builder {
                 return outputs;
             }
         }
-        let width = x.len();
-        let mut acc: Vec<Lit> = y.iter().map(|&q| self.net.aig.and(x[0], q)).collect();
-        for i in 1..width {
-            let mut carry = FALSE;
-            for j in i..width {
-                let p = self.net.aig.and(x[i], y[j - i]);
-                let sum = self.net.aig.xor(acc[j], p);
-                let next = self.majority(acc[j], p, carry);
-                acc[j] = self.net.aig.xor(sum, carry);
-                carry = next;
-            }
-        }
-        acc
+        let mut columns = Columns::new(product_width);
+        columns.add_product(&mut self.net.aig, x_bits, y_bits, signed);
+        let mut product = self.reduce_columns(columns, product_width);
+        let fill = match product.last() {
+            Some(&top) if signed => top,
+            _ => FALSE,
+        };
+        product.resize(x.len(), fill);
+        product
     }
 }
 
