@@ -69,6 +69,7 @@ impl Flow {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
                 min_constant_compare_chain_width: 3,
+                compare_group_budget: None,
                 min_dsp_product_width: None,
                 bram_bypass: true,
                 lut_ram_below_bits: 0,
@@ -78,14 +79,17 @@ impl Flow {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
                 min_constant_compare_chain_width: 3,
+                compare_group_budget: None,
                 min_dsp_product_width: Some(11),
                 bram_bypass: true,
                 lut_ram_below_bits: 0,
             },
             Flow::Xilinx7 => Lowering {
                 min_chain_width: 3,
-                min_compare_chain_width: 5,
-                min_constant_compare_chain_width: 9,
+                // Comparisons go to cmp2lcu (LUT_WIDTH=6) instead.
+                min_compare_chain_width: 0,
+                min_constant_compare_chain_width: 0,
+                compare_group_budget: Some(6),
                 min_dsp_product_width: Some(9),
                 bram_bypass: false,
                 lut_ram_below_bits: 4096,
@@ -162,22 +166,6 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
                     roots.push(chain.b[i] & !1);
                 }
             }
-            Flow::Xilinx7 if live.chain_sums[c] == 0 => {
-                // A comparison: Yosys' xc7 compare packs two bit pairs
-                // into the LUTs before each carry stage.
-                // Against a constant, three bits per LUT and twelve per CARRY4.
-                let constant = chain.a.iter().chain(&chain.b).any(|&l| l <= TRUE);
-                let len = len as u64;
-                if constant {
-                    luts += len.div_ceil(3);
-                    carries += len.div_ceil(12);
-                } else {
-                    luts += (3 * len).div_ceil(4);
-                    carries += len.div_ceil(8);
-                }
-                // The compare LUTs take either polarity of their inputs.
-                roots.extend(chain.a.iter().chain(&chain.b).map(|&l| l & !1));
-            }
             Flow::Xilinx7 => {
                 // CARRY4: per bit a propagate LUT output (a ^ b) and a or b as DI.
                 carries += (top + 1).min(len + 1).div_ceil(4) as u64;
@@ -186,6 +174,20 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
                     propagates.push((chain.a[i], chain.b[i]));
                 }
             }
+        }
+    }
+    // xc7 comparisons: a CARRY4 per four groups, each group's LUTs
+    // feeding it the select (propagate and not generate) and the data
+    // (generate) of its carry multiplexer (`$lcu` in xilinx/arith_map.v).
+    for (l, lookahead) in net.lookaheads.iter().enumerate() {
+        if !live.lookaheads[l] {
+            continue;
+        }
+        carries += lookahead.propagate.len().div_ceil(4) as u64;
+        for (&p, &g) in lookahead.propagate.iter().zip(&lookahead.generate) {
+            let select = net.aig.and(p, g ^ 1);
+            roots.push(select);
+            roots.push(g);
         }
     }
     for (a, b) in propagates {
@@ -270,6 +272,7 @@ struct Liveness {
     flip_flops: Vec<bool>,
     chain_top: Vec<Option<usize>>,
     chain_sums: Vec<u64>,
+    lookaheads: Vec<bool>,
     blocks: Vec<bool>,
 }
 
@@ -286,6 +289,7 @@ impl Liveness {
             flip_flops: vec![false; net.flip_flops.len()],
             chain_top: vec![None; net.chains.len()],
             chain_sums: vec![0; net.chains.len()],
+            lookaheads: vec![false; net.lookaheads.len()],
             blocks: vec![false; net.blocks.len()],
         };
         let mut seen = vec![false; net.aig.len()];
@@ -320,6 +324,11 @@ impl Liveness {
                             stack.push(chain.b[i]);
                         }
                         live.chain_top[c] = Some(live.chain_top[c].map_or(bit, |t| t.max(bit)));
+                    }
+                    Some(Source::Lookahead(l)) => {
+                        live.lookaheads[*l] = true;
+                        stack.extend(&net.lookaheads[*l].propagate);
+                        stack.extend(&net.lookaheads[*l].generate);
                     }
                     Some(Source::Block(b)) => {
                         if !live.blocks[*b] {

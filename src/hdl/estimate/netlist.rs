@@ -18,10 +18,16 @@ pub struct Lowering {
     /// Adders and comparisons this wide or wider become carry chains
     /// (narrower ones are LUT logic).
     pub min_chain_width: u32,
-    /// Comparisons (carry out only) this wide or wider use the chain.
+    /// Comparisons (carry out only) this wide or wider use the chain
+    /// (where comparisons are not cut into lookahead groups).
     pub min_compare_chain_width: u32,
     /// The same, against a constant.
     pub min_constant_compare_chain_width: u32,
+    /// Comparisons are cut into LUT-sized groups joined by a lookahead
+    /// carry unit (`cmp2lcu`) instead of a subtraction chain: the inputs a
+    /// group may take, a variable bit pair counting 2 and a bit against a
+    /// constant 1 (`None`: comparisons are subtraction chains).
+    pub compare_group_budget: Option<u32>,
     /// Multipliers of two operands of 2 bits or more whose product has at
     /// least this many bits go to DSP blocks (`None`: no DSP blocks).
     pub min_dsp_product_width: Option<u64>,
@@ -56,6 +62,17 @@ pub struct Chain {
     pub carry_out: Lit,
 }
 
+/// A lookahead carry unit (Yosys' `$lcu` as `cmp2lcu` builds it for a
+/// comparison): group i propagates the carry when `propagate[i]` and makes
+/// one when `generate[i]`; `carry_out` is the last group's carry, an input of the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookahead {
+    pub propagate: Vec<Lit>,
+    pub generate: Vec<Lit>,
+    pub carry_in: Lit,
+    pub carry_out: Lit,
+}
+
 /// A block RAM, a DSP multiplier: inputs that must be signals, outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HardBlock {
@@ -85,6 +102,7 @@ pub enum Source {
     Port,
     FlipFlop(usize),
     Chain(usize),
+    Lookahead(usize),
     Block(usize),
 }
 
@@ -93,6 +111,7 @@ pub struct Netlist {
     pub aig: Aig,
     pub flip_flops: Vec<FlipFlop>,
     pub chains: Vec<Chain>,
+    pub lookaheads: Vec<Lookahead>,
     pub blocks: Vec<HardBlock>,
     /// The top module's output bits.
     pub outputs: Vec<Lit>,
@@ -117,6 +136,7 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
         read_registers: Vec::new(),
         chains_by_operands: HashMap::new(),
         sum_operands: HashMap::new(),
+        lookaheads_by_operands: HashMap::new(),
     };
     let top_scope = b.scope(top.clone(), None);
     for &p in &top.ports {
@@ -163,6 +183,7 @@ struct Builder {
     /// Sum bits -> the operands they add (bits of a one-bit operand are
     /// the carry in), so a further addend joins them in one `$macc`.
     sum_operands: HashMap<Vec<Lit>, Vec<Vec<Lit>>>,
+    lookaheads_by_operands: HashMap<(Vec<Lit>, Vec<Lit>, Lit), usize>,
 }
 
 impl Builder {
@@ -678,13 +699,29 @@ impl Builder {
                 let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
                 self.add(x, &not_y, TRUE)
             }
-            // x < y: no carry out of x + ~y + 1; x <= y: y >= x.
-            BinaryOp::Lt => vec![self.carry_out(x, y) ^ 1],
-            BinaryOp::Ge => vec![self.carry_out(x, y)],
-            BinaryOp::Gt => vec![self.carry_out(y, x) ^ 1],
-            BinaryOp::Le => vec![self.carry_out(y, x)],
+            // x < y is y > x; x <= y is y >= x.
+            BinaryOp::Lt => vec![self.compare(y, x, false)],
+            BinaryOp::Ge => vec![self.compare(x, y, true)],
+            BinaryOp::Gt => vec![self.compare(x, y, false)],
+            BinaryOp::Le => vec![self.compare(y, x, true)],
             BinaryOp::Mul => self.multiply(x, y, a, b, false),
             BinaryOp::MulSigned => self.multiply(x, y, a, b, true),
+        }
+    }
+
+    /// `x > y`, or `x >= y` if `or_equal`.
+    fn compare(&mut self, x: &[Lit], y: &[Lit], or_equal: bool) -> Lit {
+        // xc7 cuts comparisons up (`cmp2lcu`) before `opt_expr -fine`
+        // could turn any into a reduction; it builds `>` and `>=` alike
+        // (swapping the operands of `<` and `<=`), so no polarity costs.
+        if let Some(budget) = self.lowering.compare_group_budget {
+            return self.compare_by_groups(x, y, or_equal, budget);
+        }
+        // x >= y: a carry out of x - y; x > y: none out of y - x.
+        if or_equal {
+            self.carry_out(x, y)
+        } else {
+            self.carry_out(y, x) ^ 1
         }
     }
 
@@ -723,6 +760,66 @@ impl Builder {
         }
         let chain = self.chain(x, &not_y, TRUE);
         self.net.chains[chain].carry_out
+    }
+
+    /// `x > y` (`x >= y` if `or_equal`) as `cmp2lcu` builds it: from the top bit down, bit pairs
+    /// fill a group until its inputs would exceed `budget`; each group says
+    /// whether its bits are equal (propagate) and whether x is greater there
+    /// (generate). Three groups or more go to a carry chain (`$lcu`); fewer
+    /// are left to LUT logic, as the xc7 `$lcu` map declines them.
+    fn compare_by_groups(&mut self, x: &[Lit], y: &[Lit], or_equal: bool, budget: u32) -> Lit {
+        // The carry in: x >= y when every group is equal.
+        let carry_in = if or_equal { TRUE } else { FALSE };
+        let mut bounds = vec![x.len()];
+        let mut left = budget;
+        for i in (0..x.len()).rev() {
+            let inputs = u32::from(x[i] > TRUE) + u32::from(y[i] > TRUE);
+            if inputs > left {
+                bounds.push(i + 1);
+                left = budget;
+            }
+            left -= inputs;
+        }
+        bounds.push(0);
+        bounds.dedup();
+        let mut propagate = Vec::new();
+        let mut generate = Vec::new();
+        for w in bounds.windows(2).rev() {
+            let (lo, hi) = (w[1], w[0]);
+            let (mut equal, mut greater) = (TRUE, FALSE);
+            for i in lo..hi {
+                let aig = &mut self.net.aig;
+                let same = aig.xor(x[i], y[i]) ^ 1;
+                let here = aig.and(x[i], y[i] ^ 1);
+                let below = aig.and(same, greater);
+                greater = aig.or(here, below);
+                equal = aig.and(equal, same);
+            }
+            propagate.push(equal);
+            generate.push(greater);
+        }
+        if propagate.len() < 3 {
+            let mut carry = carry_in;
+            for (&p, &g) in propagate.iter().zip(&generate) {
+                let through = self.net.aig.and(p, carry);
+                carry = self.net.aig.or(g, through);
+            }
+            return carry;
+        }
+        let key = (x.to_vec(), y.to_vec(), carry_in);
+        if let Some(&index) = self.lookaheads_by_operands.get(&key) {
+            return self.net.lookaheads[index].carry_out;
+        }
+        let index = self.net.lookaheads.len();
+        let carry_out = self.input(Source::Lookahead(index));
+        self.net.lookaheads.push(Lookahead {
+            propagate,
+            generate,
+            carry_in,
+            carry_out,
+        });
+        self.lookaheads_by_operands.insert(key, index);
+        carry_out
     }
 
     /// `x + y + carry_in`, truncated to the operands' width. `alumacc`
@@ -778,14 +875,24 @@ impl Builder {
 
     /// `x + y + carry_in` in one carry chain (logic below the chain width).
     fn ripple(&mut self, x: &[Lit], y: &[Lit], carry_in: Lit) -> Vec<Lit> {
-        // Low bits where one operand is 0 and no carry comes in are wiring.
+        // Low bits where one operand is 0 and no carry comes in are wiring;
+        // so are those of a subtraction where the subtrahend is 0 (y, its
+        // inverse, is 1): the carry stays 1 (`opt_expr -fine` on `$alu`).
         let mut low = 0;
         if carry_in == FALSE {
             while low < x.len() && (x[low] == FALSE || y[low] == FALSE) {
                 low += 1;
             }
+        } else if carry_in == TRUE {
+            while low < x.len() && y[low] == TRUE {
+                low += 1;
+            }
         }
-        let mut sums: Vec<Lit> = (0..low).map(|k| self.net.aig.or(x[k], y[k])).collect();
+        let mut sums: Vec<Lit> = if carry_in == TRUE {
+            x[..low].to_vec()
+        } else {
+            (0..low).map(|k| self.net.aig.or(x[k], y[k])).collect()
+        };
         let (x, y) = (&x[low..], &y[low..]);
         if x.is_empty() {
             return sums;

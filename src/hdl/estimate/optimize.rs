@@ -82,6 +82,11 @@ fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
         chain.sums.iter_mut().for_each(&t);
         t(&mut chain.carry_out);
     }
+    for lookahead in &mut net.lookaheads {
+        lookahead.propagate.iter_mut().for_each(&t);
+        lookahead.generate.iter_mut().for_each(&t);
+        t(&mut lookahead.carry_out);
+    }
     for block in &mut net.blocks {
         block.inputs.iter_mut().for_each(&t);
         block.outputs.iter_mut().for_each(&t);
