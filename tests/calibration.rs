@@ -105,9 +105,9 @@ fn estimate_tracks_yosys_on_every_unit() {
                 r.flow.yosys_command()
             ));
         }
-        if lut_error(r) > 0.7 {
+        if lut_error(r) > 0.5 {
             failures.push(format!(
-                "{} in {}: LUTs off by more than 70 %",
+                "{} in {}: LUTs off by more than 50 %",
                 r.label,
                 r.flow.yosys_command()
             ));
@@ -126,13 +126,13 @@ fn estimate_tracks_yosys_on_every_unit() {
         median * 100.0,
         rows.len()
     );
-    if median > 0.11 {
+    if median > 0.07 {
         failures.push(format!(
-            "median LUT error {:.1} % (was at most 11 %)",
+            "median LUT error {:.1} % (was at most 7 %)",
             median * 100.0
         ));
     }
-    if within_10 * 2 < rows.len() {
+    if within_10 * 10 < rows.len() * 7 {
         failures.push(format!(
             "only {within_10} of {} rows within 10 % on LUTs",
             rows.len()

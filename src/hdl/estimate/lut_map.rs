@@ -43,10 +43,12 @@ impl LutLibrary {
         area: [1; 9],
         cells: [1; 9],
     };
-    /// xc7 as `synth_xilinx` asks ABC for it: `-luts 2:2,3,6:5,10,20`.
+    /// xc7 as `synth_xilinx` asks ABC for it: `-luts 2:2,3,6:5,10,20`
+    /// (costs 2 for one and two inputs, 3 for three, 5 for four to six,
+    /// 10 and 20 for seven and eight, as the `lutdefs.txt` Yosys writes).
     pub const XC7: LutLibrary = LutLibrary {
         k: 8,
-        area: [2, 2, 2, 5, 5, 5, 5, 10, 20],
+        area: [2, 2, 2, 3, 5, 5, 5, 10, 20],
         cells: [1, 1, 1, 1, 1, 1, 1, 2, 4],
     };
 }
