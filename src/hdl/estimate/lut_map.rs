@@ -8,11 +8,6 @@ use super::aig::{Aig, AigNode, Lit, is_inverted, node_of};
 
 /// Cuts kept per node.
 const PRIORITY_CUTS: usize = 8;
-/// LUT levels the area recovery may add beyond the depth-optimal cover.
-/// ABC maps for depth, then restructures (`dch`, `mfs`) what a plain cut
-/// mapper cannot; one level of slack stands in for that (chosen on the
-/// calibration sets as a whole, the same for every unit and target).
-const DEPTH_SLACK: u32 = 1;
 /// Exact-area passes after the area-flow cover.
 const AREA_RECOVERY_PASSES: usize = 2;
 
@@ -34,6 +29,12 @@ pub struct LutLibrary {
     pub k: usize,
     pub area: [u32; 9],
     pub cells: [u32; 9],
+    /// LUT levels the area recovery may add beyond the depth-optimal
+    /// cover. ABC maps for depth, then restructures (`dch`, `mfs2`) what a
+    /// plain cut mapper cannot; on iCE40 one level of slack stands in for
+    /// that, on xc7 (whose LUT6 leave less to restructure) none. Chosen on
+    /// the calibration sets as a whole, the same for every unit.
+    pub depth_slack: u32,
 }
 
 impl LutLibrary {
@@ -42,6 +43,7 @@ impl LutLibrary {
         k: 4,
         area: [1; 9],
         cells: [1; 9],
+        depth_slack: 1,
     };
     /// xc7 as `synth_xilinx` asks ABC for it: `-luts 2:2,3,6:5,10,20`
     /// (costs 2 for one and two inputs, 3 for three, 5 for four to six,
@@ -50,6 +52,7 @@ impl LutLibrary {
         k: 8,
         area: [2, 2, 2, 3, 5, 5, 5, 10, 20],
         cells: [1, 1, 1, 1, 1, 1, 1, 2, 4],
+        depth_slack: 0,
     };
 }
 
@@ -114,7 +117,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
         best[i] = 0;
     }
 
-    let bound = DEPTH_SLACK
+    let bound = library.depth_slack
         + roots
             .iter()
             .map(|&r| depth[node_of(r) as usize])
