@@ -147,6 +147,8 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
         };
         // Bits 0..=top are in use; `top == len` is the carry out.
         let len = chain.a.len();
+        // A carry in that is a signal (a one-bit addend) is logic's output.
+        roots.push(chain.carry_in);
         match flow {
             Flow::Ice40 | Flow::Ice40Dsp => {
                 // A carry cell per bit below the highest output, except low
@@ -319,6 +321,9 @@ impl Liveness {
                             live.chain_sums[c] += 1;
                         }
                         let done = live.chain_top[c].map_or(0, |t| t + 1);
+                        if done == 0 {
+                            stack.push(chain.carry_in);
+                        }
                         for i in done..=bit.min(chain.a.len() - 1) {
                             stack.push(chain.a[i]);
                             stack.push(chain.b[i]);
@@ -432,4 +437,45 @@ fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
         (32768, 1),
     ]);
     ramb18.min(ramb36)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hdl::{ModuleBuilder, zero};
+
+    /// `sum_o = c_q + d_q + (a_q > b_q)`: the comparison of two 2-bit
+    /// registers becomes the carry in of the sum's chain (`alumacc`); the
+    /// registers it reads are live and their logic is mapped.
+    #[test]
+    fn a_carry_in_keeps_what_it_reads() {
+        let mut m = ModuleBuilder::new("carry_in_reads", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let inputs: Vec<_> = [("a_i", 2), ("b_i", 2), ("c_i", 8), ("d_i", 8)]
+            .iter()
+            .map(|&(name, width)| m.input(name, width, ""))
+            .collect();
+        let sum_o = m.output("sum_o", 8, "");
+        let registers: Vec<_> = [("a_q", 2), ("b_q", 2), ("c_q", 8), ("d_q", 8)]
+            .iter()
+            .map(|&(name, width)| m.register(name, width, zero(width), ""))
+            .collect();
+        let (a_q, b_q, c_q, d_q) = (registers[0], registers[1], registers[2], registers[3]);
+        m.assign(sum_o, c_q + d_q + a_q.gt(b_q).zext(8));
+        m.clocked(
+            registers
+                .iter()
+                .zip(&inputs)
+                .map(|(&q, &i)| (q, i.into()))
+                .collect(),
+            None,
+        );
+        let module = Arc::new(m.finish().unwrap());
+        for flow in Flow::ALL {
+            let estimate = estimate(&module, flow);
+            assert_eq!(estimate.ffs, 20, "{flow:?}");
+            assert!(estimate.luts > 1, "{flow:?}: the comparison is logic");
+        }
+    }
 }
