@@ -116,9 +116,6 @@ pub struct Netlist {
     /// The top module's output bits.
     pub outputs: Vec<Lit>,
     pub sources: HashMap<u32, Source>,
-    /// Flip-flops of the iCE40 block-RAM bypass beyond those modelled (per
-    /// block: Yosys registers the write address and enable as well).
-    pub bypass_flip_flops: HashMap<usize, u64>,
 }
 
 /// Flattens `top` into a netlist, lowering arithmetic as `lowering` says.
@@ -158,6 +155,15 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
     b.net
 }
 
+/// The flip-flops of an iCE40 block RAM's read-during-write bypass.
+#[derive(Debug, Clone)]
+struct Bypass {
+    data: Vec<Lit>,
+    collision: Lit,
+    write_address: Vec<Lit>,
+    write_enable: Lit,
+}
+
 struct Scope {
     module: Arc<Module>,
     /// (parent scope, instance item) that binds this scope's inputs.
@@ -175,8 +181,8 @@ struct Builder {
     pending_registers: Vec<(usize, usize)>,
     /// (scope, memory item) -> its block RAM.
     memory_blocks: HashMap<(usize, usize), usize>,
-    /// (scope, memory item) -> its bypass flip-flops: (write data, collision).
-    bypasses: HashMap<(usize, usize), (Vec<Lit>, Lit)>,
+    /// (scope, memory item) -> its bypass flip-flops.
+    bypasses: HashMap<(usize, usize), Bypass>,
     /// Read registers left in flip-flops: (outputs, RAM outputs they load).
     read_registers: Vec<(Vec<Lit>, Vec<Lit>)>,
     chains_by_operands: HashMap<(Vec<Lit>, Vec<Lit>, Lit), usize>,
@@ -277,15 +283,15 @@ impl Builder {
                     let block = self.net.blocks.len();
                     let mut outputs = Vec::new();
                     // iCE40 block RAM leaves a read of the address being
-                    // written undefined; Yosys registers the write data and
-                    // a collision flag and picks the data on a collision.
-                    let bypass = self.lowering.bram_bypass.then(|| {
-                        let data: Vec<Lit> = (0..m.width).map(|_| self.flip_flop(false)).collect();
-                        let collision = self.flip_flop(false);
-                        self.net
-                            .bypass_flip_flops
-                            .insert(block, u64::from(m.address_bits) + 1);
-                        (data, collision)
+                    // written undefined; Yosys delays the write a clock
+                    // (`emulate_read_first`), registers the write data and
+                    // a collision flag and picks the data on a collision
+                    // (`emulate_transparency`).
+                    let bypass = self.lowering.bram_bypass.then(|| Bypass {
+                        data: (0..m.width).map(|_| self.flip_flop(false)).collect(),
+                        collision: self.flip_flop(false),
+                        write_address: (0..m.address_bits).map(|_| self.flip_flop(false)).collect(),
+                        write_enable: self.flip_flop(false),
                     });
                     let lut_ram = !m.block_ram && m.bits() < self.lowering.lut_ram_below_bits;
                     for (r, _) in &m.reads {
@@ -299,8 +305,8 @@ impl Builder {
                             bits = (0..m.width).map(|_| self.flip_flop(false)).collect();
                             self.read_registers.push((bits.clone(), ram));
                         }
-                        if let Some((data, collision)) = &bypass {
-                            bits = self.mux_bits(*collision, data, &bits);
+                        if let Some(b) = &bypass {
+                            bits = self.mux_bits(b.collision, &b.data, &bits);
                         }
                         values[*r as usize] = Some(bits);
                     }
@@ -516,10 +522,20 @@ impl Builder {
                     }
                     let block = self.memory_blocks[&(scope, item)];
                     self.net.blocks[block].inputs = inputs;
-                    if let Some((data, collision)) = self.bypasses.get(&(scope, item)).cloned() {
-                        for (q, d) in data.into_iter().zip(wd.iter().copied()) {
+                    if let Some(bypass) = self.bypasses.get(&(scope, item)).cloned() {
+                        for (q, d) in bypass.data.into_iter().zip(wd.iter().copied()) {
                             self.set_flip_flop(q, d, TRUE);
                         }
+                        // The delayed write: its address (shared by memories
+                        // written at the same address, as `opt_merge` finds)
+                        // and enable feed the block RAM.
+                        for (&q, &d) in bypass.write_address.iter().zip(&wa) {
+                            self.set_flip_flop(q, d, TRUE);
+                        }
+                        self.set_flip_flop(bypass.write_enable, we, TRUE);
+                        let block = &mut self.net.blocks[block].inputs;
+                        block.extend(&bypass.write_address);
+                        block.push(bypass.write_enable);
                         let ra = self.expr(scope, &m.reads[0].1);
                         let same: Vec<Lit> = wa
                             .iter()
@@ -528,7 +544,7 @@ impl Builder {
                             .collect();
                         let same = self.net.aig.and_all(&same);
                         let hit = self.net.aig.and(we, same);
-                        self.set_flip_flop(collision, hit, TRUE);
+                        self.set_flip_flop(bypass.collision, hit, TRUE);
                     }
                 }
             }
@@ -836,11 +852,23 @@ impl Builder {
                     return self.add(a, b, bit);
                 }
                 let mut operands = operands;
-                operands.push(addend.to_vec());
+                match self.sum_operands.get(addend) {
+                    Some(more) => operands.extend(more.iter().cloned()),
+                    None => operands.push(addend.to_vec()),
+                }
                 return self.multi_operand_sum(operands);
             }
         }
-        let sums = self.ripple(x, y, carry_in);
+        // A sum of unsigned operands is one bit wider than the wider of
+        // them at most: the bits above are 0 (`wreduce`), not chain outputs.
+        let wide = significant_bits(x).max(significant_bits(y)) + 1;
+        let sums = if carry_in != TRUE && wide < x.len() {
+            let mut sums = self.ripple(&x[..wide], &y[..wide], carry_in);
+            sums.resize(x.len(), FALSE);
+            sums
+        } else {
+            self.ripple(x, y, carry_in)
+        };
         let mut operands = vec![x.to_vec(), y.to_vec()];
         if carry_in != FALSE {
             operands.push(vec![carry_in]);
@@ -868,7 +896,12 @@ impl Builder {
         match &summands[..] {
             [] => vec![FALSE; width],
             [only] => only.clone(),
-            [a, b] => self.ripple(a, b, FALSE),
+            [a, b] => {
+                let wide = (significant_bits(a).max(significant_bits(b)) + 1).min(width);
+                let mut sums = self.ripple(&a[..wide], &b[..wide], FALSE);
+                sums.resize(width, FALSE);
+                sums
+            }
             _ => unreachable!("a $macc reduces to two summands at most"),
         }
     }
@@ -979,6 +1012,13 @@ fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
             (bits.len() - top_zeros).max(1) as u64
         }
     }
+}
+
+/// Bits below the highest that is not constant 0.
+fn significant_bits(bits: &[Lit]) -> usize {
+    bits.iter()
+        .rposition(|&b| b != FALSE)
+        .map_or(0, |top| top + 1)
 }
 
 /// The bit of a zero-extended one-bit value.
