@@ -68,7 +68,6 @@ impl Flow {
             Flow::Ice40 => Lowering {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
-                min_constant_compare_chain_width: 3,
                 compare_group_budget: None,
                 min_dsp_product_width: None,
                 bram_bypass: true,
@@ -78,7 +77,6 @@ impl Flow {
             Flow::Ice40Dsp => Lowering {
                 min_chain_width: 3,
                 min_compare_chain_width: 3,
-                min_constant_compare_chain_width: 3,
                 compare_group_budget: None,
                 min_dsp_product_width: Some(11),
                 bram_bypass: true,
@@ -88,7 +86,6 @@ impl Flow {
                 min_chain_width: 3,
                 // Comparisons go to cmp2lcu (LUT_WIDTH=6) instead.
                 min_compare_chain_width: 0,
-                min_constant_compare_chain_width: 0,
                 compare_group_budget: Some(6),
                 min_dsp_product_width: Some(9),
                 bram_bypass: false,
@@ -151,12 +148,18 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
                 // (`ice40_opt`); a LUT per sum used, fed by a, b and the
                 // carry (inverting b itself).
                 let cells = top.min(len);
-                let trivial = trivial_low_carries(chain).min(cells);
+                let (trivial, carry_in) = trivial_low_carries(chain);
+                let trivial = trivial.min(cells);
                 carries += (cells - trivial) as u64;
                 luts += live.chain_sums[c];
                 for i in trivial..cells {
                     roots.push(chain.a[i]);
                     roots.push(chain.b[i]);
+                }
+                // The carry the removed cells pass on enters the first
+                // cell kept: an inverted signal there is a LUT as well.
+                if trivial < cells {
+                    roots.push(carry_in);
                 }
                 for i in 0..=top.min(len - 1) {
                     roots.push(chain.a[i] & !1);
@@ -242,7 +245,8 @@ fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources
 
 /// Low carry cells of a chain with a constant carry in whose carry out is
 /// a constant or one of their inputs: a constant operand bit decides it.
-fn trivial_low_carries(chain: &netlist::Chain) -> usize {
+/// Also the carry the first cell left receives.
+fn trivial_low_carries(chain: &netlist::Chain) -> (usize, Lit) {
     let mut carry = chain.carry_in;
     let mut count = 0;
     for (&a, &b) in chain.a.iter().zip(&chain.b) {
@@ -260,7 +264,7 @@ fn trivial_low_carries(chain: &netlist::Chain) -> usize {
         count += 1;
         carry = next;
     }
-    count
+    (count, carry)
 }
 
 /// What of a netlist reaches an output: flip-flops, the highest bit of
@@ -437,7 +441,9 @@ fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hdl::{ModuleBuilder, zero};
+    use crate::hdl::expr::{Expr, lit};
+    use crate::hdl::module::ModuleBuilder;
+    use crate::hdl::zero;
 
     /// `sum_o = c_q + d_q + (a_q > b_q)`: the comparison of two 2-bit
     /// registers becomes the carry in of the sum's chain (`alumacc`); the
@@ -491,5 +497,38 @@ mod tests {
         for flow in Flow::ALL {
             assert_eq!(estimate(&module, flow).ffs, 17, "{flow:?}");
         }
+    }
+
+    /// (LUTs, carries) of `y = f(a, b)` on iCE40, a and b 8-bit ports.
+    fn ice40(f: impl Fn(Expr, Expr) -> Expr, out_width: u32) -> (u64, u64) {
+        let mut m = ModuleBuilder::new("t", Vec::new());
+        let a = m.input("a", 8, "");
+        let b = m.input("b", 8, "");
+        let y = m.output("y", out_width, "");
+        m.section(&[]);
+        m.assign(y, f(a.into(), b.into()));
+        let module = Arc::new(m.finish().expect("a valid module"));
+        let r = estimate(&module, Flow::Ice40);
+        (r.luts, r.carries)
+    }
+
+    /// Yosys 0.23 `synth_ice40` on the same Verilog: a constant narrower
+    /// than the signal is the `$alu`'s A, so `x > K` is the carry alone and
+    /// `x < K` adds the equality; every inverted port bit entering a carry
+    /// cell is a LUT; `x > 63` keeps two bits, too few for a chain.
+    #[test]
+    fn ice40_comparisons_against_constants_follow_alumacc() {
+        assert_eq!(ice40(|a, _| a.lt(lit(8, 100)), 1), (11, 7));
+        assert_eq!(ice40(|a, _| a.gt(lit(8, 100)), 1), (9, 7));
+        assert_eq!(ice40(|a, _| a.lt(lit(8, 64)), 1), (11, 7));
+        assert_eq!(ice40(|a, _| a.gt(lit(8, 63)), 1), (1, 0));
+        // 200 is as wide as a: by hash, a comes first and ~200 is constant.
+        assert_eq!(ice40(|a, _| a.lt(lit(8, 200)), 1), (1, 4));
+    }
+
+    #[test]
+    fn ice40_subtraction_pays_for_the_inverted_subtrahend() {
+        assert_eq!(ice40(|a, b| a - b, 8), (15, 7));
+        assert_eq!(ice40(|a, b| a + b, 8), (8, 7));
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::aig::{Aig, FALSE, Lit, TRUE, node_of};
+use super::aig::{Aig, AigNode, FALSE, Lit, TRUE, node_of};
 use super::macc::Columns;
 use crate::hdl::expr::{BinaryOp, Expr, Node, ShiftOp, UnaryOp};
 use crate::hdl::module::{Item, Module, NetKind, Statement};
@@ -21,8 +21,6 @@ pub struct Lowering {
     /// Comparisons (carry out only) this wide or wider use the chain
     /// (where comparisons are not cut into lookahead groups).
     pub min_compare_chain_width: u32,
-    /// The same, against a constant.
-    pub min_constant_compare_chain_width: u32,
     /// Comparisons are cut into LUT-sized groups joined by a lookahead
     /// carry unit (`cmp2lcu`) instead of a subtraction chain: the inputs a
     /// group may take, a variable bit pair counting 2 and a bit against a
@@ -715,66 +713,102 @@ impl Builder {
                 let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
                 self.add(x, &not_y, TRUE)
             }
-            // x < y is y > x; x <= y is y >= x.
-            BinaryOp::Lt => vec![self.compare(y, x, false)],
-            BinaryOp::Ge => vec![self.compare(x, y, true)],
-            BinaryOp::Gt => vec![self.compare(x, y, false)],
-            BinaryOp::Le => vec![self.compare(y, x, true)],
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                vec![self.comparison(op, x, y)]
+            }
             BinaryOp::Mul => self.multiply(x, y, a, b, false),
             BinaryOp::MulSigned => self.multiply(x, y, a, b, true),
         }
     }
 
-    /// `x > y`, or `x >= y` if `or_equal`.
-    fn compare(&mut self, x: &[Lit], y: &[Lit], or_equal: bool) -> Lit {
+    /// `x op y` for a comparison operator.
+    fn comparison(&mut self, op: BinaryOp, x: &[Lit], y: &[Lit]) -> Lit {
         // xc7 cuts comparisons up (`cmp2lcu`) before `opt_expr -fine`
         // could turn any into a reduction; it builds `>` and `>=` alike
         // (swapping the operands of `<` and `<=`), so no polarity costs.
         if let Some(budget) = self.lowering.compare_group_budget {
-            return self.compare_by_groups(x, y, or_equal, budget);
+            return match op {
+                BinaryOp::Lt => self.compare_by_groups(y, x, false, budget),
+                BinaryOp::Le => self.compare_by_groups(y, x, true, budget),
+                BinaryOp::Gt => self.compare_by_groups(x, y, false, budget),
+                _ => self.compare_by_groups(x, y, true, budget),
+            };
         }
-        // x >= y: a carry out of x - y; x > y: none out of y - x.
-        if or_equal {
-            self.carry_out(x, y)
+        self.compare_by_alu(op, x, y)
+    }
+
+    /// A comparison as `alumacc` builds it for a carry-chain target: one
+    /// `$alu` computing `A - B` for the operands in Yosys' signal order
+    /// (`SigSpec::operator<`), where only `A < B` is the chain's carry
+    /// alone; `A > B` is `!(A < B | A == B)`, `A <= B` is
+    /// `A < B | A == B` and `A >= B` is `A > B | A == B`, the equality an
+    /// AND over the `$alu`'s X outputs (one XNOR per bit pair).
+    fn compare_by_alu(&mut self, op: BinaryOp, x: &[Lit], y: &[Lit]) -> Lit {
+        // `wreduce` drops the zero-extension of each operand; the `$alu`
+        // is as wide as the wider of the two.
+        let (wx, wy) = (unsigned_width(x), unsigned_width(y));
+        let w = wx.max(wy).max(1).min(x.len()).min(y.len());
+        let (x, y) = (&x[..w], &y[..w]);
+        let x_first = yosys_sorts_first(&self.net.aig, &x[..wx.min(w)], &y[..wy.min(w)]);
+        let (p, q, op) = if x_first {
+            (x, y, op)
         } else {
-            self.carry_out(y, x) ^ 1
+            let mirrored = match op {
+                BinaryOp::Lt => BinaryOp::Gt,
+                BinaryOp::Gt => BinaryOp::Lt,
+                BinaryOp::Le => BinaryOp::Ge,
+                _ => BinaryOp::Le,
+            };
+            (y, x, mirrored)
+        };
+        let less = self.subtraction_carry_out(p, q) ^ 1;
+        if op == BinaryOp::Lt {
+            return less;
+        }
+        let aig = &mut self.net.aig;
+        let same: Vec<Lit> = p.iter().zip(q).map(|(&m, &n)| aig.xor(m, n) ^ 1).collect();
+        let equal = aig.and_all(&same);
+        let less_or_equal = aig.or(less, equal);
+        match op {
+            BinaryOp::Le => less_or_equal,
+            BinaryOp::Gt => less_or_equal ^ 1,
+            _ => aig.or(less_or_equal ^ 1, equal),
         }
     }
 
-    /// Carry out of `x - y` (1 when x >= y).
-    fn carry_out(&mut self, x: &[Lit], y: &[Lit]) -> Lit {
-        // Against a power of two (or one less), `opt_expr` turns the
-        // comparison into a reduction of the high bits.
-        if let Some(c) = constant_value(y) {
-            if c == 0 {
-                return TRUE;
-            }
-            if c.is_power_of_two() {
-                let k = c.trailing_zeros() as usize;
-                return self.net.aig.or_all(&x[k.min(x.len())..]);
-            }
-        }
-        if let Some(c) = constant_value(x) {
-            if (c + 1).is_power_of_two() {
-                let k = (c + 1).trailing_zeros() as usize;
-                return self.net.aig.or_all(&y[k.min(y.len())..]) ^ 1;
-            }
-        }
+    /// Carry out of `x - y` (`x + ~y + 1`; 1 when x >= y). The low bits
+    /// whose carry a constant decides are dropped (`opt_expr -fine` on
+    /// `$alu`: `x > 63` keeps only the bits from 64 up); a chain left
+    /// narrower than the target's is logic.
+    fn subtraction_carry_out(&mut self, x: &[Lit], y: &[Lit]) -> Lit {
         let not_y: Vec<Lit> = y.iter().map(|b| b ^ 1).collect();
-        let constant = constant_value(x).is_some() || constant_value(y).is_some();
-        let min_width = if constant {
-            self.lowering.min_constant_compare_chain_width
-        } else {
-            self.lowering.min_compare_chain_width
-        };
-        if (x.len() as u32) < min_width {
-            let mut carry = TRUE;
-            for (&p, &q) in x.iter().zip(&not_y) {
+        let mut carry = TRUE;
+        let mut low = 0;
+        while low < x.len() {
+            let (p, q) = (x[low], not_y[low]);
+            // carry 1: out = p | q; carry 0: out = p & q.
+            let decided = if carry == TRUE { TRUE } else { FALSE };
+            let next = if p == decided || q == decided {
+                decided
+            } else if p == decided ^ 1 && q == decided ^ 1 {
+                decided ^ 1
+            } else {
+                break;
+            };
+            carry = next;
+            low += 1;
+        }
+        let (x, not_y) = (&x[low..], &not_y[low..]);
+        if x.is_empty() {
+            return carry;
+        }
+        if (x.len() as u32) < self.lowering.min_compare_chain_width {
+            for (&p, &q) in x.iter().zip(not_y) {
                 carry = self.net.aig.majority(p, q, carry);
             }
             return carry;
         }
-        let chain = self.chain(x, &not_y, TRUE);
+        let chain = self.chain(x, not_y, carry);
         self.net.chains[chain].carry_out
     }
 
@@ -861,7 +895,7 @@ impl Builder {
         }
         // A sum of unsigned operands is one bit wider than the wider of
         // them at most: the bits above are 0 (`wreduce`), not chain outputs.
-        let wide = significant_bits(x).max(significant_bits(y)) + 1;
+        let wide = unsigned_width(x).max(unsigned_width(y)) + 1;
         let sums = if carry_in != TRUE && wide < x.len() {
             let mut sums = self.ripple(&x[..wide], &y[..wide], carry_in);
             sums.resize(x.len(), FALSE);
@@ -897,7 +931,7 @@ impl Builder {
             [] => vec![FALSE; width],
             [only] => only.clone(),
             [a, b] => {
-                let wide = (significant_bits(a).max(significant_bits(b)) + 1).min(width);
+                let wide = (unsigned_width(a).max(unsigned_width(b)) + 1).min(width);
                 let mut sums = self.ripple(&a[..wide], &b[..wide], FALSE);
                 sums.resize(width, FALSE);
                 sums
@@ -1014,11 +1048,64 @@ fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
     }
 }
 
-/// Bits below the highest that is not constant 0.
-fn significant_bits(bits: &[Lit]) -> usize {
-    bits.iter()
-        .rposition(|&b| b != FALSE)
-        .map_or(0, |top| top + 1)
+/// Bits up to the highest that is not a constant 0 (`wreduce` on an
+/// unsigned operand).
+fn unsigned_width(bits: &[Lit]) -> usize {
+    bits.len() - bits.iter().rev().take_while(|&&b| b == FALSE).count()
+}
+
+/// Whether Yosys' `SigSpec` order puts `x` before `y` (`alumacc` makes the
+/// first the `$alu`'s A): the narrower first; at equal width the one of
+/// fewer chunks, then the smaller hash. A wire's hash (`mkhash` of its
+/// name's index, offset and width) is near 5381 * 33^3 for the low name
+/// indices a module has; a constant's is `mkhash` over its bits, so it is
+/// known. Between two signals the hash follows name indices hebb cannot
+/// know; the written order is taken (measured on the units: `rand < value`
+/// kept its order in two of three).
+fn yosys_sorts_first(aig: &Aig, x: &[Lit], y: &[Lit]) -> bool {
+    if x.len() != y.len() {
+        return x.len() < y.len();
+    }
+    const WIRE_HASH: u32 = 193_400_000;
+    match (constant_value(x), constant_value(y)) {
+        (Some(_), Some(_)) => true,
+        (Some(_), None) => constant_hash(x) < WIRE_HASH,
+        (None, Some(_)) => constant_hash(y) >= WIRE_HASH,
+        (None, None) => chunks(aig, x) <= chunks(aig, y),
+    }
+}
+
+/// Yosys' `SigSpec` hash of constant bits (`mkhash`, djb2 with XOR).
+fn constant_hash(bits: &[Lit]) -> u32 {
+    bits.iter().fold(5381u32, |h, &b| {
+        (h << 5).wrapping_add(h) ^ u32::from(b == TRUE)
+    })
+}
+
+/// Chunks of the signal `bits` are in Yosys: runs of consecutive bits of
+/// one wire (a register's, a port's or a cell's outputs, which hebb numbers
+/// in order), constants, or logic (one cell's output, as far as hebb knows).
+fn chunks(aig: &Aig, bits: &[Lit]) -> usize {
+    let class = |b: Lit| match aig.node(node_of(b)) {
+        AigNode::Const => 0,
+        AigNode::Input if b & 1 == 0 => 2 + u64::from(node_of(b)),
+        _ => 1,
+    };
+    let mut count = 0;
+    let mut previous: Option<u64> = None;
+    for &b in bits {
+        let c = class(b);
+        let continues = match previous {
+            Some(p) if c < 2 => p == c,
+            Some(p) => p + 1 == c,
+            None => false,
+        };
+        if !continues {
+            count += 1;
+        }
+        previous = Some(c);
+    }
+    count
 }
 
 /// The bit of a zero-extended one-bit value.
