@@ -124,6 +124,11 @@ impl Aig {
     }
 
     /// The multiplexer `lit` was built as, if it was.
+    /// Every multiplexer recorded: (output, select, then, otherwise).
+    pub fn muxes(&self) -> impl Iterator<Item = (Lit, Lit, Lit, Lit)> + '_ {
+        self.muxes.iter().map(|(&out, &(s, t, e))| (out, s, t, e))
+    }
+
     pub fn mux_of(&self, lit: Lit) -> Option<(Lit, Lit, Lit)> {
         self.muxes.get(&lit).copied()
     }

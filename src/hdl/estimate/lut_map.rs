@@ -18,6 +18,9 @@ struct Cut {
     area_flow: f32,
     /// LUT levels from the graph's inputs, through the leaves' best cuts.
     arrival: u32,
+    /// More than one LUT: a 4:1 multiplexer in two LUT4 (`leaves` beyond
+    /// K; never merged into a larger cut).
+    pair: bool,
 }
 
 /// The LUTs a mapping may use: up to `k` inputs; by input count, the area
@@ -35,6 +38,10 @@ pub struct LutLibrary {
     /// that, on xc7 (whose LUT6 leave less to restructure) none. Chosen on
     /// the calibration sets as a whole, the same for every unit.
     pub depth_slack: u32,
+    /// A 4:1 multiplexer fits two LUTs (LUT4: the first passes one select
+    /// through when the other is set, a decomposition ABC's resynthesis
+    /// finds and a cut cannot); with LUT6 it is one cut of its own.
+    pub mux4_in_two: bool,
 }
 
 impl LutLibrary {
@@ -44,6 +51,7 @@ impl LutLibrary {
         area: [1; 9],
         cells: [1; 9],
         depth_slack: 1,
+        mux4_in_two: true,
     };
     /// xc7 as `synth_xilinx` asks ABC for it: `-luts 2:2,3,6:5,10,20`
     /// (costs 2 for one and two inputs, 3 for three, 5 for four to six,
@@ -53,6 +61,7 @@ impl LutLibrary {
         area: [2, 2, 2, 3, 5, 5, 5, 10, 20],
         cells: [1, 1, 1, 1, 1, 1, 1, 2, 4],
         depth_slack: 0,
+        mux4_in_two: false,
     };
 }
 
@@ -101,6 +110,23 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
                     leaves,
                     area_flow,
                     arrival,
+                    pair: false,
+                });
+            }
+        }
+        if library.mux4_in_two {
+            if let Some(leaves) = mux4_leaves(aig, i as u32) {
+                let area_flow = 2.0 * library.area[4] as f32
+                    + leaves
+                        .iter()
+                        .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
+                        .sum::<f32>();
+                let arrival = 2 + leaves.iter().map(|&l| depth[l as usize]).max().unwrap_or(0);
+                candidates.push(Cut {
+                    leaves,
+                    area_flow,
+                    arrival,
+                    pair: true,
                 });
             }
         }
@@ -141,7 +167,14 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
     }
     let luts: u32 = (0..n)
         .filter(|&i| mapper.refs[i] > 0 && mapper.is_and(i))
-        .map(|i| library.cells[cuts[i][mapper.best[i]].leaves.len()])
+        .map(|i| {
+            let cut = &cuts[i][mapper.best[i]];
+            if cut.pair {
+                2 * library.cells[4]
+            } else {
+                library.cells[cut.leaves.len()]
+            }
+        })
         .sum();
     // An inverted flip-flop or port feeding a root is a LUT of its own.
     let mut inverters: Vec<Lit> = roots
@@ -156,7 +189,28 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
 
 /// The leaf sets a fanin offers: itself, then its cuts.
 fn leaf_sets<'a>(cuts: &'a [Cut], itself: &'a [u32]) -> impl Iterator<Item = &'a [u32]> {
-    std::iter::once(itself).chain(cuts.iter().map(|c| c.leaves.as_slice()))
+    std::iter::once(itself).chain(cuts.iter().filter(|c| !c.pair).map(|c| c.leaves.as_slice()))
+}
+
+/// The six (or fewer) leaves of `node` if it is a 4:1 multiplexer: one
+/// select choosing between two multiplexers of one other select.
+fn mux4_leaves(aig: &Aig, node: u32) -> Option<Vec<u32>> {
+    let mux_at = |lit: Lit| aig.mux_of(lit).or_else(|| aig.mux_of(lit ^ 1));
+    let (outer, then, otherwise) = mux_at(node << 1)?;
+    let (inner, d1, d0) = mux_at(then)?;
+    let (other, d3, d2) = mux_at(otherwise)?;
+    // Over other multiplexers (the upper levels of a wide one), ABC keeps
+    // the plain cuts.
+    if node_of(inner) != node_of(other) || [d0, d1, d2, d3].iter().any(|&d| mux_at(d).is_some()) {
+        return None;
+    }
+    let mut leaves: Vec<u32> = [outer, inner, d0, d1, d2, d3]
+        .iter()
+        .map(|&l| node_of(l))
+        .collect();
+    leaves.sort_unstable();
+    leaves.dedup();
+    Some(leaves)
 }
 
 fn merge(a: &[u32], b: &[u32], k: usize) -> Option<Vec<u32>> {
@@ -231,7 +285,12 @@ impl Cover<'_> {
     }
 
     fn cost(&self, node: usize, cut: usize) -> u32 {
-        self.library.area[self.cuts[node][cut].leaves.len()]
+        let cut = &self.cuts[node][cut];
+        if cut.pair {
+            2 * self.library.area[4]
+        } else {
+            self.library.area[cut.leaves.len()]
+        }
     }
 
     fn reference_cut(&mut self, node: usize, cut: usize) -> u32 {
@@ -257,8 +316,9 @@ impl Cover<'_> {
             if self.refs[node] == 0 || self.cuts[node].is_empty() {
                 continue;
             }
-            let r = self.required[node].saturating_sub(1);
-            for &l in &self.cuts[node][self.best[node]].leaves {
+            let cut = &self.cuts[node][self.best[node]];
+            let r = self.required[node].saturating_sub(if cut.pair { 2 } else { 1 });
+            for &l in &cut.leaves {
                 let l = l as usize;
                 self.required[l] = self.required[l].min(r);
             }
@@ -266,12 +326,14 @@ impl Cover<'_> {
     }
 
     fn arrival(&self, node: usize, cut: usize) -> u32 {
-        1 + self.cuts[node][cut]
-            .leaves
-            .iter()
-            .map(|&l| self.depth[l as usize])
-            .max()
-            .unwrap_or(0)
+        let levels = if self.cuts[node][cut].pair { 2 } else { 1 };
+        levels
+            + self.cuts[node][cut]
+                .leaves
+                .iter()
+                .map(|&l| self.depth[l as usize])
+                .max()
+                .unwrap_or(0)
     }
 
     /// Re-chooses the cut of every mapped node by the LUTs it alone needs,

@@ -531,4 +531,45 @@ mod tests {
         assert_eq!(ice40(|a, b| a - b, 8), (15, 7));
         assert_eq!(ice40(|a, b| a + b, 8), (8, 7));
     }
+
+    /// LUTs on iCE40 of a memory of `words` x `width` in flip-flops with
+    /// one registered read.
+    fn logic_memory_luts(width: u32, address_bits: u32) -> u64 {
+        let mut m = ModuleBuilder::new("logic_memory", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let we = m.input("we_i", 1, "");
+        let wa = m.input("wa_i", address_bits, "");
+        let ra = m.input("ra_i", address_bits, "");
+        let wd = m.input("wd_i", width, "");
+        let rd_o = m.output("rd_o", width, "");
+        let reads = m.memory(
+            "mem",
+            width,
+            address_bits,
+            "",
+            we.into(),
+            wa.into(),
+            wd.into(),
+            vec![("rd_q", ra.into())],
+        );
+        m.assign(rd_o, reads[0]);
+        let module = Arc::new(m.finish().expect("a valid module"));
+        estimate(&module, Flow::Ice40).luts
+    }
+
+    /// Yosys 0.23 `synth_ice40` on the same memories (`ram_style =
+    /// "logic"`): 28, 68, 88 and 196 LUTs. A 4:1 read multiplexer takes two
+    /// LUT4, not the three its cuts give.
+    #[test]
+    fn ice40_logic_memories_read_through_4_to_1_multiplexers_in_two_luts() {
+        for (width, address_bits, yosys) in [(12, 2, 28), (12, 3, 68), (16, 3, 88), (16, 4, 196)] {
+            let luts = logic_memory_luts(width, address_bits);
+            assert!(
+                luts.abs_diff(yosys) <= 2,
+                "{width} x {} words: {luts} LUTs, Yosys {yosys}",
+                1 << address_bits
+            );
+        }
+    }
 }

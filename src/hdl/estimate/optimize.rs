@@ -68,6 +68,18 @@ fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
             map[i as usize] = net.aig.and(a, b);
         }
     }
+    // The multiplexers stay known as such (a hold path, a 4:1 multiplexer);
+    // rebuilt on the translated literals, they are found again by hashing.
+    let mut muxes: Vec<(Lit, Lit, Lit, Lit)> = old.muxes().collect();
+    muxes.sort_unstable();
+    for (_, select, then, otherwise) in muxes {
+        let (s, t, e) = (
+            translate(&map, select),
+            translate(&map, then),
+            translate(&map, otherwise),
+        );
+        net.aig.mux(s, t, e);
+    }
     net.sources = sources;
     let t = |lit: &mut Lit| *lit = translate(&map, *lit);
     for ff in &mut net.flip_flops {
