@@ -65,8 +65,13 @@ impl LutLibrary {
     };
 }
 
-/// LUT cells that implement every root literal.
-pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
+/// An iCE40 carry chain's sum LUT: its output node and the operand bits
+/// it reads besides the carry (`SB_LUT4` I1 and I2, I3 being the carry).
+pub type SumLut = (u32, [Lit; 2]);
+
+/// LUT cells that implement every root literal. `sums` are iCE40 sum LUTs
+/// (counted by the caller) that may absorb the one LUT reading them.
+pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut]) -> u64 {
     let k = library.k;
     let n = aig.len();
     let mut fanouts = vec![0u32; n];
@@ -184,7 +189,66 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
         .collect();
     inverters.sort_unstable();
     inverters.dedup();
-    u64::from(luts) + inverters.len() as u64
+    let absorbed = absorbed_by_sums(aig, roots, &mapper, sums);
+    u64::from(luts) + inverters.len() as u64 - absorbed
+}
+
+/// LUTs of the cover that Yosys merges into an iCE40 sum LUT: after ABC,
+/// `synth_ice40` runs `opt_lut -dlogic SB_CARRY:I0=1:I1=2:CI=3`, which
+/// folds a LUT into the one LUT feeding it when that is its only reader
+/// and the inputs fit. The sum LUT's I1, I2 and I3 stay tied to the carry
+/// cell's operands and carry, so what it absorbs may read one signal more
+/// (on the free I0) besides the sum and its operands. Each sum LUT and
+/// each reader merges once (the merged LUT has no input left). The one
+/// more signal must be a flip-flop, port or carry: where it is logic
+/// (`~clear & sum` with `clear` an equality tree), ABC maps for depth and
+/// folds that logic's last level into the reader, which then has no room
+/// (sc_decoder window=1000: 19 such 4-input LUTs, none merged).
+fn absorbed_by_sums(aig: &Aig, roots: &[Lit], mapper: &Cover, sums: &[SumLut]) -> u64 {
+    if sums.is_empty() {
+        return 0;
+    }
+    let n = aig.len();
+    // Readers of each node: mapped LUTs by their cut, roots.
+    let mut readers = vec![0u32; n];
+    let mut reader = vec![u32::MAX; n];
+    for i in 0..n {
+        if mapper.refs[i] == 0 || !mapper.is_and(i) {
+            continue;
+        }
+        for &l in &mapper.cuts[i][mapper.best[i]].leaves {
+            readers[l as usize] += 1;
+            reader[l as usize] = i as u32;
+        }
+    }
+    for &r in roots {
+        readers[node_of(r) as usize] += 1;
+        reader[node_of(r) as usize] = u32::MAX;
+    }
+    let mut merged = vec![false; n];
+    let mut absorbed = 0;
+    for &(sum, operands) in sums {
+        let s = sum as usize;
+        if readers[s] != 1 || reader[s] == u32::MAX {
+            continue;
+        }
+        let lut = reader[s] as usize;
+        let cut = &mapper.cuts[lut][mapper.best[lut]];
+        if merged[lut] {
+            continue;
+        }
+        let extra: Vec<u32> = cut
+            .leaves
+            .iter()
+            .copied()
+            .filter(|&l| l != sum && operands.iter().all(|&o| node_of(o) != l))
+            .collect();
+        if extra.len() <= 1 && extra.iter().all(|&l| aig.node(l) == AigNode::Input) {
+            merged[lut] = true;
+            absorbed += 1;
+        }
+    }
+    absorbed
 }
 
 /// The leaf sets a fanin offers: itself, then its cuts.
