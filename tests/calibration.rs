@@ -98,9 +98,9 @@ fn estimate_tracks_yosys_on_every_unit() {
                 r.flow.yosys_command()
             ));
         }
-        if ff_error(r) > 0.05 && r.estimate.ffs.abs_diff(r.yosys.ffs) > 2 {
+        if ff_error(r) > 0.01 && r.estimate.ffs.abs_diff(r.yosys.ffs) > 1 {
             failures.push(format!(
-                "{} in {}: flip-flops off by more than 5 % and 2",
+                "{} in {}: flip-flops off by more than 1 % and 1",
                 r.label,
                 r.flow.yosys_command()
             ));
@@ -117,22 +117,36 @@ fn estimate_tracks_yosys_on_every_unit() {
         .iter()
         .filter(|r| r.estimate.ffs == r.yosys.ffs)
         .count();
+    let exact_carries = rows
+        .iter()
+        .filter(|r| r.estimate.carries == r.yosys.carries)
+        .count();
     let within_10 = rows.iter().filter(|r| lut_error(r) <= 0.10).count();
     let mut errors: Vec<f64> = rows.iter().map(lut_error).collect();
     errors.sort_by(f64::total_cmp);
     let median = errors[errors.len() / 2];
     println!(
-        "LUT error median {:.1} %, {within_10} of {} rows within 10 %; flip-flops exact in {exact_ffs}",
+        "LUT error median {:.1} %, {within_10} of {} rows within 10 %; flip-flops exact in {exact_ffs}, carry cells in {exact_carries}",
         median * 100.0,
         rows.len()
     );
-    if median > 0.07 {
+    if median > 0.06 {
         failures.push(format!(
-            "median LUT error {:.1} % (was at most 7 %)",
+            "median LUT error {:.1} % (was at most 6 %)",
             median * 100.0
         ));
     }
-    if within_10 * 10 < rows.len() * 7 {
+    if exact_ffs < 66 {
+        failures.push(format!(
+            "flip-flops exact in only {exact_ffs} rows (were 68)"
+        ));
+    }
+    if exact_carries < 56 {
+        failures.push(format!(
+            "carry cells exact in only {exact_carries} rows (were 59)"
+        ));
+    }
+    if within_10 * 10 < rows.len() * 8 {
         failures.push(format!(
             "only {within_10} of {} rows within 10 % on LUTs",
             rows.len()
