@@ -23,6 +23,37 @@ struct Cut {
     pair: bool,
 }
 
+impl Cut {
+    /// A cut of `leaves` (two LUTs if `pair`), its area flow and arrival
+    /// through the leaves' best cuts so far.
+    fn new(
+        leaves: Vec<u32>,
+        pair: bool,
+        library: LutLibrary,
+        flow: &[f32],
+        depth: &[u32],
+        fanouts: &[u32],
+    ) -> Cut {
+        let (area, levels) = if pair {
+            (2 * library.area[4], 2)
+        } else {
+            (library.area[leaves.len()], 1)
+        };
+        let area_flow = area as f32
+            + leaves
+                .iter()
+                .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
+                .sum::<f32>();
+        let arrival = levels + leaves.iter().map(|&l| depth[l as usize]).max().unwrap_or(0);
+        Cut {
+            leaves,
+            area_flow,
+            arrival,
+            pair,
+        }
+    }
+}
+
 /// The LUTs a mapping may use: up to `k` inputs; by input count, the area
 /// cost the mapper minimizes (ABC's `-lut` cost table) and the LUT cells a
 /// LUT of that size takes (xc7 builds 7 and 8 inputs from 2 and 4 LUT6
@@ -105,34 +136,12 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
                 if candidates.iter().any(|c| c.leaves == leaves) {
                     continue;
                 }
-                let area_flow = library.area[leaves.len()] as f32
-                    + leaves
-                        .iter()
-                        .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
-                        .sum::<f32>();
-                let arrival = 1 + leaves.iter().map(|&l| depth[l as usize]).max().unwrap_or(0);
-                candidates.push(Cut {
-                    leaves,
-                    area_flow,
-                    arrival,
-                    pair: false,
-                });
+                candidates.push(Cut::new(leaves, false, library, &flow, &depth, &fanouts));
             }
         }
         if library.mux4_in_two {
             if let Some(leaves) = mux4_leaves(aig, i as u32) {
-                let area_flow = 2.0 * library.area[4] as f32
-                    + leaves
-                        .iter()
-                        .map(|&l| flow[l as usize] / fanouts[l as usize].max(1) as f32)
-                        .sum::<f32>();
-                let arrival = 2 + leaves.iter().map(|&l| depth[l as usize]).max().unwrap_or(0);
-                candidates.push(Cut {
-                    leaves,
-                    area_flow,
-                    arrival,
-                    pair: true,
-                });
+                candidates.push(Cut::new(leaves, true, library, &flow, &depth, &fanouts));
             }
         }
         candidates.sort_by(|x, y| {
