@@ -105,28 +105,26 @@ impl Columns {
                 let negated: Vec<Lit> = (0..self.width())
                     .map(|k| if k < i { FALSE } else { shifted[k] ^ 1 })
                     .collect();
-                let row = negated
-                    .into_iter()
-                    .map(|p| {
-                        let lit = aig.and(p, select);
-                        self.made(lit)
-                    })
-                    .collect();
-                self.add_row(row);
+                self.add_partial_products(aig, &negated, select);
                 self.add_bit(Bit::Operand(select), i);
             } else {
-                let row = shifted
-                    .iter()
-                    .map(|&p| {
-                        let lit = aig.and(p, select);
-                        self.made(lit)
-                    })
-                    .collect();
-                self.add_row(row);
+                self.add_partial_products(aig, &shifted, select);
                 shifted.pop();
                 shifted.insert(0, FALSE);
             }
         }
+    }
+
+    /// A row of AND gates `bits & select`, each output a signal of its own.
+    fn add_partial_products(&mut self, aig: &mut Aig, bits: &[Lit], select: Lit) {
+        let row = bits
+            .iter()
+            .map(|&p| {
+                let lit = aig.and(p, select);
+                self.made(lit)
+            })
+            .collect();
+        self.add_row(row);
     }
 
     /// Reduces the columns to at most two summands of `width` bits, full

@@ -1041,10 +1041,7 @@ fn significant_width(e: &Expr, bits: &[Lit]) -> u64 {
     match &e.node {
         Node::Sext(_, w) => u64::from(*w),
         Node::Zext(inner) => u64::from(inner.width),
-        _ => {
-            let top_zeros = bits.iter().rev().take_while(|&&b| b == FALSE).count();
-            (bits.len() - top_zeros).max(1) as u64
-        }
+        _ => unsigned_width(bits).max(1) as u64,
     }
 }
 
