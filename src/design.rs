@@ -107,7 +107,7 @@ pub trait Design {
     fn module(&self) -> Result<Arc<Module>>;
     /// How `estimate` counts, for the resource report.
     fn estimate_method(&self) -> &'static str {
-        "the description flattened to bits as Yosys 0.23 elaborates it (carry chains; comparisons as alumacc or cmp2lcu builds them; soft multipliers and sums of three operands or more as maccmap lowers a $macc; DSPs where mul2dsp puts them; memories in flip-flops, LUT RAM or block RAM; enables from hold paths; constant and twin flip-flops folded), hard cells counted by the flow's techmap rules, the logic between them mapped by priority cuts (depth, then area) with the LUT costs the flow gives ABC; checked against Yosys on 25 parameter sets of every unit (tests/calibration.rs)"
+        "the description flattened to bits as Yosys 0.23 elaborates it (carry chains; comparisons as alumacc or cmp2lcu builds them; soft multipliers and sums of three operands or more as maccmap lowers a $macc; DSPs where mul2dsp puts them; memories in flip-flops, LUT RAM or block RAM; enables from hold paths; constant and twin flip-flops folded, a soft product's bits opaque to that folding), hard cells counted by the flow's techmap rules, the logic between them balanced as ABC balances it and mapped by priority cuts (depth, then area) with the LUT costs the flow gives ABC, an xc7 LUT7/LUT8 as its non-constant LUT6 parts; checked against Yosys on 25 parameter sets of every unit (tests/calibration.rs)"
     }
 
     /// The Verilog-2005 of every module of the design, children first, byte-identical for identical parameters.

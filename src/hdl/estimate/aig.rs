@@ -75,6 +75,17 @@ impl Aig {
         lit
     }
 
+    /// Whether `a & b` is a node already (or folds to a literal).
+    pub fn has_and(&self, a: Lit, b: Lit) -> bool {
+        let (a, b) = if a <= b { (a, b) } else { (b, a) };
+        a <= TRUE || a == b || a == b ^ 1 || self.hashed.contains_key(&(a, b))
+    }
+
+    /// Records `out` as the multiplexer `select ? then : otherwise`.
+    pub fn record_mux(&mut self, out: Lit, select: Lit, then: Lit, otherwise: Lit) {
+        self.muxes.insert(out, (select, then, otherwise));
+    }
+
     /// The carry of a full adder: at least two of three.
     pub fn majority(&mut self, p: Lit, q: Lit, r: Lit) -> Lit {
         let pq = self.and(p, q);

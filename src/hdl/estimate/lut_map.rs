@@ -185,6 +185,8 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
             let cut = &cuts[i][mapper.best[i]];
             if cut.pair {
                 2 * library.cells[4]
+            } else if cut.leaves.len() > 6 {
+                wide_lut_cells(aig, i as u32, &cut.leaves)
             } else {
                 library.cells[cut.leaves.len()]
             }
@@ -200,6 +202,65 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
     inverters.dedup();
     let absorbed = absorbed_by_sums(aig, roots, &mapper, sums);
     u64::from(luts) + inverters.len() as u64 - absorbed
+}
+
+/// LUT6 cells of a 7- or 8-input LUT: Yosys' xc7 `lut_map.v` splits it
+/// on its last one or two inputs into two or four LUT6 joined by MUXF7 and
+/// MUXF8, and a LUT6 whose half of the truth table is constant is removed
+/// (the multiplexers stay). An AND of eight is one LUT6, not four.
+fn wide_lut_cells(aig: &Aig, root: u32, leaves: &[u32]) -> u32 {
+    let table = truth_table(aig, root, leaves);
+    let halves = 1usize << (leaves.len() - 6);
+    table[..halves]
+        .iter()
+        .filter(|&&word| word != 0 && word != u64::MAX)
+        .count()
+        .max(1) as u32
+}
+
+/// The function of `root` over `leaves` (leaf j is variable j; minterm m
+/// is bit m % 64 of word m / 64), for up to eight leaves.
+fn truth_table(aig: &Aig, root: u32, leaves: &[u32]) -> [u64; 4] {
+    const VARIABLES: [u64; 6] = [
+        0xAAAA_AAAA_AAAA_AAAA,
+        0xCCCC_CCCC_CCCC_CCCC,
+        0xF0F0_F0F0_F0F0_F0F0,
+        0xFF00_FF00_FF00_FF00,
+        0xFFFF_0000_FFFF_0000,
+        0xFFFF_FFFF_0000_0000,
+    ];
+    let variable = |j: usize| -> [u64; 4] {
+        std::array::from_fn(|w| match j {
+            0..=5 => VARIABLES[j],
+            _ if (w >> (j - 6)) & 1 == 1 => u64::MAX,
+            _ => 0,
+        })
+    };
+    let mut known: std::collections::HashMap<u32, [u64; 4]> = leaves
+        .iter()
+        .enumerate()
+        .map(|(j, &l)| (l, variable(j)))
+        .collect();
+    known.insert(0, [0; 4]);
+    let mut stack = vec![root];
+    while let Some(&node) = stack.last() {
+        if known.contains_key(&node) {
+            stack.pop();
+            continue;
+        }
+        let AigNode::And(a, b) = aig.node(node) else {
+            unreachable!("a cut's cone ends at its leaves")
+        };
+        let (Some(&ta), Some(&tb)) = (known.get(&node_of(a)), known.get(&node_of(b))) else {
+            stack.extend([node_of(a), node_of(b)]);
+            continue;
+        };
+        let value = |t: [u64; 4], lit: Lit| t.map(|w| if is_inverted(lit) { !w } else { w });
+        let (va, vb) = (value(ta, a), value(tb, b));
+        known.insert(node, std::array::from_fn(|w| va[w] & vb[w]));
+        stack.pop();
+    }
+    known[&root]
 }
 
 /// LUTs of the cover that Yosys merges into an iCE40 sum LUT: after ABC,

@@ -11,6 +11,7 @@
 //! Yosys the report states.
 
 mod aig;
+mod balance;
 mod lut_map;
 mod macc;
 mod netlist;
@@ -107,7 +108,38 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
             }
         }
     }
-    counted.luts += lut_map::lut_count(&net.aig, &roots, flow.luts(), &sums);
+    // ABC balances the logic before it maps it; multiplexers stay whole,
+    // as the mapper looks for them.
+    let mut keep = roots.clone();
+    for (out, select, then, otherwise) in net.aig.muxes() {
+        keep.extend([out, select, then, otherwise]);
+    }
+    for (_, operands) in &sums {
+        keep.extend(operands);
+    }
+    let (mut logic, map) = balance::balanced(&net.aig, &keep);
+    let translate = |lit: Lit| map[node_of(lit) as usize].map(|new| new ^ (lit & 1));
+    for (out, select, then, otherwise) in net.aig.muxes() {
+        if let (Some(o), Some(s), Some(t), Some(e)) = (
+            translate(out),
+            translate(select),
+            translate(then),
+            translate(otherwise),
+        ) {
+            logic.record_mux(o, s, t, e);
+        }
+    }
+    let roots: Vec<Lit> = roots.iter().filter_map(|&r| translate(r)).collect();
+    let sums: Vec<lut_map::SumLut> = sums
+        .iter()
+        .filter_map(|&(sum, [a, b])| {
+            Some((
+                node_of(translate(sum << 1)?),
+                [translate(a)?, translate(b)?],
+            ))
+        })
+        .collect();
+    counted.luts += lut_map::lut_count(&logic, &roots, flow.luts(), &sums);
     counted
 }
 
@@ -116,7 +148,10 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
 /// outside mapper: `yosys-abc -c "read_blif F; strash; &get -n; &dch -f;
 /// &if -K 4; &put; print_stats"` tells mapping error from modelling error.
 pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
-    let (net, roots, _) = hard_cells(module, flow);
+    let (net, mut roots, _) = hard_cells(module, flow);
+    // One output per signal: ABC would map a repeated output once per copy.
+    roots.sort_unstable();
+    roots.dedup();
     net.aig.to_blif(&module.name, &roots)
 }
 
@@ -125,6 +160,7 @@ pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
 fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
     let mut net = netlist::flatten(module, flow.lowering());
     optimize::fold_flip_flops(&mut net);
+    optimize::reveal_products(&mut net);
     let live = Liveness::of(&net);
     let mut roots: Vec<Lit> = net.outputs.clone();
     let mut ffs = 0;
@@ -349,7 +385,7 @@ impl Liveness {
                             stack.extend(&net.blocks[*b].inputs);
                         }
                     }
-                    Some(Source::Port) | None => {}
+                    Some(Source::Port | Source::Product) | None => {}
                 },
             }
         }
@@ -600,5 +636,78 @@ mod tests {
                 1 << address_bits
             );
         }
+    }
+
+    /// `a_square_q <= a_q * a_q` (5 bits) and `b_square_q <= b_q * b_q`
+    /// (7 bits): Yosys 0.23 keeps 35 flip-flops on iCE40 and 36 with `-dsp`
+    /// and on xc7. `opt_dff` runs before `maccmap` lowers the products, so
+    /// bit 0 (= a_q[0]) and bit 1 (always 0) of a square keep their
+    /// flip-flops; `opt_merge` then joins the two squares' bit 1, which the
+    /// same constant-input LUT drives. Folded through the logic, 30.
+    #[test]
+    fn product_bits_are_opaque_to_flip_flop_folding() {
+        let mut m = ModuleBuilder::new("squares", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let a_i = m.input("a_i", 5, "");
+        let b_i = m.input("b_i", 7, "");
+        let a_square_o = m.output("a_square_o", 10, "");
+        let b_square_o = m.output("b_square_o", 14, "");
+        let a_q = m.register("a_q", 5, zero(5), "");
+        let b_q = m.register("b_q", 7, zero(7), "");
+        let a_square_q = m.register("a_square_q", 10, zero(10), "");
+        let b_square_q = m.register("b_square_q", 14, zero(14), "");
+        m.assign(a_square_o, a_square_q);
+        m.assign(b_square_o, b_square_q);
+        m.clocked(
+            vec![
+                (a_q, a_i.into()),
+                (b_q, b_i.into()),
+                (a_square_q, a_q.zext(10) * a_q.zext(10)),
+                (b_square_q, b_q.zext(14) * b_q.zext(14)),
+            ],
+            None,
+        );
+        let module = Arc::new(m.finish().unwrap());
+        for (flow, yosys) in [(Flow::Ice40, 35), (Flow::Ice40Dsp, 36), (Flow::Xilinx7, 36)] {
+            assert_eq!(estimate(&module, flow).ffs, yosys, "{flow:?}");
+        }
+    }
+
+    /// `y_q <= (c_q[0] & c_q[1] & ... & c_q[12]) ? a_i : b_i`, ten bits,
+    /// the select written as a chain: Yosys 0.23 `synth_xilinx` maps 12
+    /// LUTs. ABC balances the chain (two LUT levels, not three), so each
+    /// bit is one LUT behind a shared select; mapped as written, 41.
+    #[test]
+    fn xc7_and_chains_are_balanced_before_mapping() {
+        let mut m = ModuleBuilder::new("chain_select", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let c_i = m.input("c_i", 13, "");
+        let a_i = m.input("a_i", 10, "");
+        let b_i = m.input("b_i", 10, "");
+        let y_o = m.output("y_o", 10, "");
+        let c_q = m.register("c_q", 13, zero(13), "");
+        let y_q = m.register("y_q", 10, zero(10), "");
+        m.assign(y_o, y_q);
+        let select = (1..13).fold(c_q.bit(0), |chain, k| chain & c_q.bit(k));
+        m.clocked(vec![(c_q, c_i.into()), (y_q, mux(select, a_i, b_i))], None);
+        let module = Arc::new(m.finish().unwrap());
+        let luts = estimate(&module, Flow::Xilinx7).luts;
+        assert!(luts.abs_diff(12) <= 1, "{luts} LUTs, Yosys 12");
+    }
+
+    /// `y = &a` over eight bits: one LUT8 for ABC, which Yosys' xc7
+    /// `lut_map.v` builds of four LUT6 under MUXF7/MUXF8; the three whose
+    /// quarter of the truth table is 0 go, so Yosys 0.23 counts 1 LUT.
+    #[test]
+    fn xc7_wide_luts_keep_only_their_non_constant_quarters() {
+        let mut m = ModuleBuilder::new("and8", vec![]);
+        let a = m.input("a", 8, "");
+        let y = m.output("y", 1, "");
+        m.section(&[]);
+        m.assign(y, Expr::from(a).all());
+        let module = Arc::new(m.finish().expect("a valid module"));
+        assert_eq!(estimate(&module, Flow::Xilinx7).luts, 1);
     }
 }

@@ -98,6 +98,9 @@ pub enum BlockKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Port,
+    /// A bit of a soft multiplier's product while flip-flops are folded
+    /// (`Netlist::products`), its logic put back before mapping.
+    Product,
     FlipFlop(usize),
     Chain(usize),
     Lookahead(usize),
@@ -114,6 +117,9 @@ pub struct Netlist {
     /// The top module's output bits.
     pub outputs: Vec<Lit>,
     pub sources: HashMap<u32, Source>,
+    /// Soft multipliers' product bits as `opt_dff` sees them, opaque
+    /// (`maccmap` lowers `$mul` only after it): (stand-in input, logic).
+    pub products: Vec<(Lit, Lit)>,
 }
 
 /// Flattens `top` into a netlist, lowering arithmetic as `lowering` says.
@@ -132,6 +138,7 @@ pub fn flatten(top: &Arc<Module>, lowering: Lowering) -> Netlist {
         chains_by_operands: HashMap::new(),
         sum_operands: HashMap::new(),
         lookaheads_by_operands: HashMap::new(),
+        product_bits: HashMap::new(),
     };
     let top_scope = b.scope(top.clone(), None);
     for &p in &top.ports {
@@ -188,6 +195,10 @@ struct Builder {
     /// the carry in), so a further addend joins them in one `$macc`.
     sum_operands: HashMap<Vec<Lit>, Vec<Vec<Lit>>>,
     lookaheads_by_operands: HashMap<(Vec<Lit>, Vec<Lit>, Lit), usize>,
+    /// The stand-in of each product bit's logic: bits built alike are one
+    /// signal (`opt_merge` merges the cells `maccmap` makes of them, even
+    /// those whose inputs are all constant).
+    product_bits: HashMap<Lit, Lit>,
 }
 
 impl Builder {
@@ -1026,7 +1037,19 @@ impl Builder {
         }
         let mut columns = Columns::new(product_width);
         columns.add_product(&mut self.net.aig, x_bits, y_bits, signed);
-        let mut product = self.reduce_columns(columns, product_width);
+        let logic = self.reduce_columns(columns, product_width);
+        let mut product: Vec<Lit> = logic
+            .iter()
+            .map(|&bit| match self.product_bits.get(&bit) {
+                Some(&opaque) => opaque,
+                None => {
+                    let opaque = self.input(Source::Product);
+                    self.net.products.push((opaque, bit));
+                    self.product_bits.insert(bit, opaque);
+                    opaque
+                }
+            })
+            .collect();
         let fill = match product.last() {
             Some(&top) if signed => top,
             _ => FALSE,

@@ -44,11 +44,13 @@ pub fn fold_flip_flops(net: &mut Netlist) {
     }
 }
 
-/// Rebuilds the graph with the inputs in `replace` (node -> literal of a
-/// constant or of an input that stays) replaced, folding what follows.
+/// Rebuilds the graph with the inputs in `replace` replaced (by a
+/// constant, an input that stays, or logic that does not read the input
+/// it replaces: a product's bits), folding what follows.
 fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
     let old = std::mem::replace(&mut net.aig, Aig::new());
-    let mut map: Vec<Lit> = vec![FALSE; old.len()];
+    let mut built: Vec<Option<Lit>> = vec![None; old.len()];
+    built[0] = Some(FALSE);
     let mut sources = HashMap::new();
     for i in 1..old.len() as u32 {
         if old.node(i) == AigNode::Input && !replace.contains_key(&i) {
@@ -56,18 +58,44 @@ fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
             if let Some(source) = net.sources.get(&i) {
                 sources.insert(node_of(lit), *source);
             }
-            map[i as usize] = lit;
+            built[i as usize] = Some(lit);
         }
     }
-    for (&node, &lit) in replace {
-        map[node as usize] = translate(&map, lit);
-    }
+    // Each node once its fanins (or what replaces it) are built: a
+    // replacement may be logic further on in the old graph.
     for i in 1..old.len() as u32 {
-        if let AigNode::And(a, b) = old.node(i) {
-            let (a, b) = (translate(&map, a), translate(&map, b));
-            map[i as usize] = net.aig.and(a, b);
+        let mut pending = vec![i];
+        while let Some(&node) = pending.last() {
+            if built[node as usize].is_some() {
+                pending.pop();
+                continue;
+            }
+            let reads: Vec<Lit> = match old.node(node) {
+                AigNode::And(a, b) => vec![a, b],
+                _ => vec![replace[&node]],
+            };
+            let missing: Vec<u32> = reads
+                .iter()
+                .map(|&l| node_of(l))
+                .filter(|&n| built[n as usize].is_none())
+                .collect();
+            if !missing.is_empty() {
+                pending.extend(missing);
+                continue;
+            }
+            let value = |l: Lit| built[node_of(l) as usize].unwrap() ^ u32::from(is_inverted(l));
+            built[node as usize] = Some(match reads[..] {
+                [a, b] => {
+                    let (a, b) = (value(a), value(b));
+                    net.aig.and(a, b)
+                }
+                [replacement] => value(replacement),
+                _ => unreachable!(),
+            });
+            pending.pop();
         }
     }
+    let map: Vec<Lit> = built.into_iter().map(|l| l.unwrap_or(FALSE)).collect();
     // The multiplexers stay known as such (a hold path, a 4:1 multiplexer);
     // rebuilt on the translated literals, they are found again by hashing.
     let mut muxes: Vec<(Lit, Lit, Lit, Lit)> = old.muxes().collect();
@@ -104,6 +132,23 @@ fn substitute(net: &mut Netlist, replace: &HashMap<u32, Lit>) {
         block.outputs.iter_mut().for_each(&t);
     }
     net.outputs.iter_mut().for_each(&t);
+    for (opaque, logic) in &mut net.products {
+        t(opaque);
+        t(logic);
+    }
+}
+
+/// Puts the logic of every product bit back in place of its stand-in, once
+/// flip-flops are folded: ABC maps the product's logic, constants included.
+pub fn reveal_products(net: &mut Netlist) {
+    let products = std::mem::take(&mut net.products);
+    let replace: HashMap<u32, Lit> = products
+        .iter()
+        .map(|&(opaque, logic)| (node_of(opaque), logic ^ u32::from(is_inverted(opaque))))
+        .collect();
+    if !replace.is_empty() {
+        substitute(net, &replace);
+    }
 }
 
 fn translate(map: &[Lit], lit: Lit) -> Lit {
