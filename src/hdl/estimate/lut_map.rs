@@ -6,7 +6,8 @@
 
 use super::aig::{Aig, AigNode, Lit, is_inverted, node_of};
 
-/// Cuts kept per node.
+/// Cuts kept per node (by arrival, then area flow), and the one ABC's
+/// delay pass ranks first if it is not among them.
 const PRIORITY_CUTS: usize = 8;
 /// Exact-area passes after the area-flow cover.
 const AREA_RECOVERY_PASSES: usize = 2;
@@ -144,6 +145,17 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
                 candidates.push(Cut::new(leaves, true, library, &flow, &depth, &fanouts));
             }
         }
+        // ABC's delay pass ranks by arrival, then fewest leaves (room to
+        // grow above); its first choice stays beside the area-flow ranking.
+        let fewest_leaves = candidates
+            .iter()
+            .min_by(|x, y| {
+                x.arrival
+                    .cmp(&y.arrival)
+                    .then(x.leaves.len().cmp(&y.leaves.len()))
+                    .then(x.area_flow.total_cmp(&y.area_flow))
+            })
+            .cloned();
         candidates.sort_by(|x, y| {
             x.arrival
                 .cmp(&y.arrival)
@@ -151,6 +163,11 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
                 .then(x.leaves.len().cmp(&y.leaves.len()))
         });
         candidates.truncate(PRIORITY_CUTS);
+        if let Some(cut) = fewest_leaves {
+            if !candidates.contains(&cut) {
+                candidates.push(cut);
+            }
+        }
         flow[i] = candidates.first().map_or(0.0, |c| c.area_flow);
         depth[i] = candidates.first().map_or(0, |c| c.arrival);
         cuts[i] = candidates;
