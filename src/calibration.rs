@@ -69,7 +69,7 @@ pub const SETS: &[(&str, &[&str])] = &[
             "refractory=0",
         ],
     ),
-    // A small core (nested tables are given whole: `--set` has no dotted keys).
+    // A small core, its nested tables given whole.
     (
         "plastic_core",
         &[

@@ -177,7 +177,7 @@ struct CoreArgs {
     /// A TOML file of the core's parameters (`array = { ... }`, `population = { ... }`).
     #[arg(long)]
     params: Option<PathBuf>,
-    /// One parameter, `key=value` (repeatable; wins over --params).
+    /// One parameter, `key=value` (repeatable; wins over --params; `table.key=value` sets one key of a nested table).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Timesteps to run, 1..=10000000.
@@ -242,7 +242,7 @@ struct DesignArgs {
     /// A TOML file of parameters: `key = value` lines, keys as `hebb units` lists them.
     #[arg(long)]
     params: Option<PathBuf>,
-    /// One parameter, `key=value` (repeatable; wins over --params).
+    /// One parameter, `key=value` (repeatable; wins over --params; `table.key=value` sets one key of a nested table).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Name of the top module [default: unique per parameter set, e.g. rstdp_lane_w16_t12_r8_l4_d4].

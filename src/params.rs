@@ -1,6 +1,7 @@
 //! One parameter idiom for every unit: a serde struct per unit (its raw
 //! parameters, field names = keys), filled from a TOML file (`--params FILE`)
-//! and `--set key=value` pairs over the unit's defaults, then validated into
+//! and `--set key=value` pairs (a dotted key, `array.n_pre=32`, sets one key
+//! of a nested table) over the unit's defaults, then validated into
 //! the unit. Every error names the key, the value, what is allowed and where
 //! the value came from (file and line, or the `--set` argument); nothing is
 //! written before the parameters are valid.
@@ -83,10 +84,19 @@ impl ParamValues {
         Ok(values)
     }
 
-    fn origin(&self, key: &str) -> Option<&Origin> {
+    /// Where the value of `parameter` (`key`, or a dotted path into a
+    /// table such as `array.n_pre`) was last set: by that path or by a
+    /// table holding it.
+    fn origin(&self, parameter: &str) -> Option<&Origin> {
         self.values
             .iter()
-            .find(|(k, _, _)| k == key)
+            .rev()
+            .find(|(k, _, _)| {
+                parameter == k
+                    || parameter
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', ' ', '[']))
+            })
             .map(|(_, _, o)| o)
     }
 
@@ -95,23 +105,19 @@ impl ParamValues {
         let defaults = defaults_table(&R::default())?;
         let mut table = defaults.clone();
         for (key, value, origin) in &self.values {
-            if !defaults.contains_key(key) {
-                let keys: Vec<&str> = defaults.keys().map(String::as_str).collect();
-                return Err(Error::Other(format!(
-                    "{origin}: unknown key `{key}` for unit {unit}: allowed keys are {}",
-                    keys.join(", ")
-                )));
-            }
+            let path: Vec<&str> = key.split('.').collect();
+            check_path(&defaults, &path, unit)
+                .map_err(|message| Error::Other(format!("{origin}: {message}")))?;
             // Each value alone over the defaults, so a type error names its key.
             let mut alone = defaults.clone();
-            alone.insert(key.clone(), value.clone());
+            set_path(&mut alone, &path, value.clone());
             if let Err(e) = toml::Value::Table(alone).try_into::<R>() {
                 return Err(Error::Other(format!(
                     "{origin}: parameter `{key}` = {value} is not valid for unit {unit}: {}",
                     e.message().trim()
                 )));
             }
-            table.insert(key.clone(), value.clone());
+            set_path(&mut table, &path, value.clone());
         }
         toml::Value::Table(table)
             .try_into::<R>()
@@ -121,7 +127,7 @@ impl ParamValues {
     /// Adds where the offending key came from to a validation error.
     pub fn locate(&self, error: ParamError) -> Error {
         let key = error.parameter.split(['.', ' ', '[']).next().unwrap_or("");
-        match self.origin(key) {
+        match self.origin(error.parameter) {
             // A key inside a table: the line of that key within the table's section.
             Some(Origin::File { path, line }) => {
                 let nested = error
@@ -133,6 +139,57 @@ impl ParamValues {
             }
             Some(origin) => Error::Other(format!("{origin}: {error}")),
             None => Error::Param(error),
+        }
+    }
+}
+
+/// Whether `path` (a key, or a dotted path into nested tables) names a
+/// parameter of `defaults`; if not, what is wrong and what is allowed.
+fn check_path(
+    defaults: &toml::Table,
+    path: &[&str],
+    unit: &str,
+) -> std::result::Result<(), String> {
+    let mut table = defaults;
+    for (depth, part) in path.iter().enumerate() {
+        let Some(value) = table.get(*part) else {
+            let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+            let within = match depth {
+                0 => String::new(),
+                _ => format!(" in `{}`", path[..depth].join(".")),
+            };
+            return Err(format!(
+                "unknown key `{}` for unit {unit}: allowed keys{within} are {}",
+                path.join("."),
+                keys.join(", ")
+            ));
+        };
+        if depth + 1 < path.len() {
+            let toml::Value::Table(inner) = value else {
+                return Err(format!(
+                    "key `{}` for unit {unit}: `{}` is not a table",
+                    path.join("."),
+                    path[..=depth].join(".")
+                ));
+            };
+            table = inner;
+        }
+    }
+    Ok(())
+}
+
+/// Sets the value at `path` (checked by [`check_path`]) inside `table`,
+/// leaving the table's other keys as they are.
+fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value) {
+    match path {
+        [] => {}
+        [key] => {
+            table.insert((*key).to_string(), value);
+        }
+        [key, rest @ ..] => {
+            if let Some(toml::Value::Table(inner)) = table.get_mut(*key) {
+                set_path(inner, rest, value);
+            }
         }
     }
 }
@@ -184,5 +241,58 @@ mod tests {
         assert_eq!(key_line(text, "reward_bits"), None);
         assert_eq!(nested_key_line(text, "weight_source", "kind"), Some(5));
         assert_eq!(nested_key_line(text, "weight_source", "seed"), None);
+    }
+
+    #[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Inner {
+        width: u32,
+        depth: u32,
+    }
+
+    #[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Outer {
+        lanes: u32,
+        inner: Inner,
+    }
+
+    fn resolve(sets: &[&str]) -> Result<Outer> {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        ParamValues::gather(None, &sets)?.resolve("outer")
+    }
+
+    /// `--set inner.width=8` sets one key of the nested table; the others
+    /// keep their values, whatever was set before.
+    #[test]
+    fn dotted_keys_set_one_key_of_a_nested_table() {
+        let r = resolve(&["inner.width=8"]).unwrap();
+        assert_eq!(r.inner, Inner { width: 8, depth: 0 });
+        let r = resolve(&["inner={ width = 3, depth = 4 }", "inner.depth=5", "lanes=2"]).unwrap();
+        assert_eq!(
+            r,
+            Outer {
+                lanes: 2,
+                inner: Inner { width: 3, depth: 5 }
+            }
+        );
+        // A whole table set later replaces the key set before it.
+        let r = resolve(&["inner.depth=5", "inner={ width = 3, depth = 4 }"]).unwrap();
+        assert_eq!(r.inner, Inner { width: 3, depth: 4 });
+    }
+
+    #[test]
+    fn dotted_keys_that_name_nothing_are_errors_naming_what_is_allowed() {
+        let e = resolve(&["inner.height=1"]).unwrap_err().to_string();
+        assert!(
+            e.contains("--set inner.height=1: unknown key `inner.height` for unit outer")
+                && e.contains("allowed keys in `inner` are depth, width"),
+            "{e}"
+        );
+        let e = resolve(&["lanes.x=1"]).unwrap_err().to_string();
+        assert!(e.contains("`lanes` is not a table"), "{e}");
+        let e = resolve(&["inner.width=wide"]).unwrap_err().to_string();
+        assert!(
+            e.contains("parameter `inner.width` = \"wide\" is not valid"),
+            "{e}"
+        );
     }
 }

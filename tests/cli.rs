@@ -513,3 +513,41 @@ fn a_composed_design_takes_nested_tables_and_errors_name_the_nested_line() {
     );
     assert!(!dir.path().join("q/rtl").exists());
 }
+
+/// `--set array.n_pre=32` sets one key of the core's array table; a key
+/// of a nested table that is out of range or does not exist is exit 2
+/// naming it, and nothing is written.
+#[test]
+fn dotted_set_keys_reach_nested_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = hebb(
+        &[
+            "estimate",
+            "--set",
+            "array.n_pre=32",
+            "--set",
+            "population.current_bits=13",
+            "--out",
+            "small",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report = std::fs::read_to_string(dir.path().join("small/resources.json")).unwrap();
+    assert!(report.contains("n_pre=32"), "{report}");
+    for (set, message) in [
+        (
+            "array.n_pre=65",
+            "--set array.n_pre=65: parameter `array.n_pre` = 65 is out of range: allowed 1..=64",
+        ),
+        (
+            "array.n_pr=8",
+            "--set array.n_pr=8: unknown key `array.n_pr` for unit plastic_core: allowed keys in `array` are",
+        ),
+    ] {
+        let out = hebb(&["estimate", "--set", set, "--out", "never"], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains(message), "{}", text(&out));
+        assert!(!dir.path().join("never").exists());
+    }
+}

@@ -571,7 +571,7 @@ fn hebb_core_writes_recordings_and_weights_that_load_back() {
         vec!["--reward", "neuron:4"],
         vec!["--normalize-every", "10", "--normalize-target", "2000"],
         vec!["--learn-off-from", "5", "--learn-on-from", "5"],
-        vec!["--set", "array.n_pre=7"],
+        vec!["--set", "array.n_pre=65"],
     ] {
         let mut args = vec!["core", "--params", params.to_str().unwrap()];
         args.extend(bad.iter().copied());
