@@ -60,13 +60,7 @@ impl Aig {
 
     pub fn and(&mut self, a: Lit, b: Lit) -> Lit {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        if a == FALSE || a == b ^ 1 {
-            return FALSE;
-        }
-        if a == TRUE || a == b {
-            return b;
-        }
-        if let Some(&lit) = self.hashed.get(&(a, b)) {
+        if let Some(lit) = self.existing_and(a, b) {
             return lit;
         }
         self.nodes.push(AigNode::And(a, b));
@@ -78,7 +72,19 @@ impl Aig {
     /// Whether `a & b` is a node already (or folds to a literal).
     pub fn has_and(&self, a: Lit, b: Lit) -> bool {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
-        a <= TRUE || a == b || a == b ^ 1 || self.hashed.contains_key(&(a, b))
+        self.existing_and(a, b).is_some()
+    }
+
+    /// `a & b` (`a <= b`) if it folds to a constant or an operand, or is
+    /// hashed already.
+    fn existing_and(&self, a: Lit, b: Lit) -> Option<Lit> {
+        if a == FALSE || a == b ^ 1 {
+            return Some(FALSE);
+        }
+        if a == TRUE || a == b {
+            return Some(b);
+        }
+        self.hashed.get(&(a, b)).copied()
     }
 
     /// Records `out` as the multiplexer `select ? then : otherwise`.
