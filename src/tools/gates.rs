@@ -73,6 +73,36 @@ pub fn iverilog_2005(design: &dyn Design) -> Result<()> {
     Ok(())
 }
 
+/// LUTs of `yosys-abc -c "read_lut L; read_blif F; strash; if"` on the
+/// logic `blif` with the LUT library `lut_library`: ABC's mapper alone,
+/// with none of the restructuring Yosys runs before it.
+pub fn abc_if_luts(blif: &str, lut_library: &str) -> Result<u64> {
+    let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|e| Error::io(path, e))
+    };
+    write("logic.blif", blif)?;
+    write("luts.lib", lut_library)?;
+    super::run(
+        "yosys-abc",
+        &[
+            "-c",
+            "read_lut luts.lib; read_blif logic.blif; strash; if; write_blif mapped.blif",
+        ],
+        dir.path(),
+    )?;
+    let mapped_path = dir.path().join("mapped.blif");
+    let mapped = std::fs::read_to_string(&mapped_path).map_err(|e| Error::io(mapped_path, e))?;
+    // A LUT is a `.names` of two inputs or more (with its output, three
+    // names or more); one input is a buffer or an inverter of a port.
+    Ok(mapped
+        .replace("\\\n", " ")
+        .lines()
+        .filter(|line| line.starts_with(".names") && line.split_whitespace().count() >= 4)
+        .count() as u64)
+}
+
 /// Yosys synthesis: fails on any warning and on any inferred latch; returns the cell counts.
 pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
     Ok(yosys_synth_in_scratch(design, target, "")?.1)

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 fn install_hint(tool: &str) -> &'static str {
     match tool {
         "verilator" => "apt-get install -y verilator (or run `make setup`)",
-        "yosys" => "apt-get install -y yosys (or run `make setup`)",
+        "yosys" | "yosys-abc" => "apt-get install -y yosys (or run `make setup`)",
         "iverilog" | "vvp" => "apt-get install -y iverilog (or run `make setup`)",
         "g++" => "apt-get install -y g++ (or run `make setup`)",
         "nextpnr-ice40" => "apt-get install -y nextpnr-ice40 (or run `make setup`)",

@@ -57,6 +57,14 @@ pub struct LutLibrary {
 }
 
 impl LutLibrary {
+    /// The library as ABC's `read_lut` takes it: per LUT size its area and
+    /// delay (one level each).
+    pub fn abc_lut_library(&self) -> String {
+        (1..=self.k)
+            .map(|size| format!("{size} {}.00 1.00\n", self.area[size]))
+            .collect()
+    }
+
     /// iCE40: LUT4, every size alike.
     pub const ICE40: LutLibrary = LutLibrary {
         k: 4,
@@ -111,6 +119,18 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
     inverters.dedup();
     let absorbed = absorbed_by_sums(aig, roots, &mapper, sums);
     u64::from(luts) + inverters.len() as u64 - absorbed
+}
+
+/// LUTs (of any size) the mapper covers `roots` with: what ABC's `if`
+/// counts on the same graph with the same library, as nothing after the
+/// cover (sum LUTs, inverters, xc7 LUT7/LUT8 cells) is added.
+pub fn cover_luts(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
+    let root_nodes: Vec<u32> = roots.iter().map(|&r| node_of(r)).collect();
+    let mut mapper = Cover::new(aig, library, &root_nodes);
+    mapper.map();
+    (0..aig.len())
+        .filter(|&i| mapper.refs[i] > 0 && mapper.is_and(i))
+        .count() as u64
 }
 
 /// LUT6 cells of a 7- or 8-input LUT: Yosys' xc7 `lut_map.v` splits it

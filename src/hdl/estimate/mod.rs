@@ -155,6 +155,23 @@ pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
     net.aig.to_blif(&module.name, &roots)
 }
 
+/// The LUTs the estimate's mapper covers `logic_blif` with, before
+/// balancing and before the flow's rules around the cover (sum LUTs,
+/// inverters, xc7 wide-LUT cells): on xc7, whose library has no extras
+/// (no 4:1 multiplexer pairs, no depth slack), what ABC's plain `if`
+/// counts on the same logic, and so a check of the mapper alone. Also the
+/// library, as ABC's `read_lut` takes it.
+pub fn logic_cover(module: &Arc<Module>, flow: Flow) -> (u64, String) {
+    let (net, mut roots, _) = hard_cells(module, flow);
+    roots.sort_unstable();
+    roots.dedup();
+    let library = flow.luts();
+    (
+        lut_map::cover_luts(&net.aig, &roots, library),
+        library.abc_lut_library(),
+    )
+}
+
 /// The netlist of `module` for `flow`, the literals the LUT logic must
 /// produce, and the count of everything but those LUTs.
 fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
