@@ -415,7 +415,7 @@ impl<'a> Cover<'a> {
             Pass::Start(rank) => rank,
             Pass::Flow | Pass::Exact => Rank::Area,
         };
-        let recovering = pass != Pass::Start(rank);
+        let recovering = !matches!(pass, Pass::Start(_));
         for i in 0..self.aig.len() {
             let AigNode::And(a, b) = self.aig.node(i as u32) else {
                 continue;
@@ -487,7 +487,7 @@ impl<'a> Cover<'a> {
         rank: Rank,
     ) {
         let delay = self.delay(&leaves, pair);
-        let recovering = matches!(pass, Pass::Flow | Pass::Exact);
+        let recovering = !matches!(pass, Pass::Start(_));
         if recovering && delay > self.required[node] {
             return;
         }
