@@ -44,8 +44,8 @@ pub struct LutLibrary {
     pub k: usize,
     pub area: [u32; 9],
     pub cells: [u32; 9],
-    /// LUT levels the area recovery may add beyond the depth-optimal
-    /// cover. ABC maps for depth, then restructures (`dch`, `mfs2`) what a
+    /// LUT levels every pass may add beyond the deepest root of the cover
+    /// before it. ABC maps for depth, then restructures (`dch`, `mfs2`) what a
     /// plain cut mapper cannot; on iCE40 one level of slack stands in for
     /// that, on xc7 (whose LUT6 leave less to restructure) none. Chosen on
     /// the calibration sets as a whole, the same for every unit.
@@ -92,12 +92,9 @@ pub type SumLut = (u32, [Lit; 2]);
 /// LUT cells that implement every root literal. `sums` are iCE40 sum LUTs
 /// (counted by the caller) that may absorb the one LUT reading them.
 pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut]) -> u64 {
-    let n = aig.len();
-    let root_nodes: Vec<u32> = roots.iter().map(|&r| node_of(r)).collect();
-    let mut mapper = Cover::new(aig, library, &root_nodes);
-    mapper.map();
-    let luts: u32 = (0..n)
-        .filter(|&i| mapper.refs[i] > 0 && mapper.is_and(i))
+    let mapper = Cover::mapped(aig, library, roots);
+    let luts: u32 = mapper
+        .luts()
         .map(|i| {
             let cut = mapper.best[i].as_ref().expect("a mapped node has a cut");
             if cut.pair {
@@ -125,12 +122,7 @@ pub fn lut_count(aig: &Aig, roots: &[Lit], library: LutLibrary, sums: &[SumLut])
 /// counts on the same graph with the same library, as nothing after the
 /// cover (sum LUTs, inverters, xc7 LUT7/LUT8 cells) is added.
 pub fn cover_luts(aig: &Aig, roots: &[Lit], library: LutLibrary) -> u64 {
-    let root_nodes: Vec<u32> = roots.iter().map(|&r| node_of(r)).collect();
-    let mut mapper = Cover::new(aig, library, &root_nodes);
-    mapper.map();
-    (0..aig.len())
-        .filter(|&i| mapper.refs[i] > 0 && mapper.is_and(i))
-        .count() as u64
+    Cover::mapped(aig, library, roots).luts().count() as u64
 }
 
 /// LUT6 cells of a 7- or 8-input LUT: Yosys' xc7 `lut_map.v` splits it
@@ -213,10 +205,7 @@ fn absorbed_by_sums(aig: &Aig, roots: &[Lit], mapper: &Cover, sums: &[SumLut]) -
     // Readers of each node: mapped LUTs by their cut, roots.
     let mut readers = vec![0u32; n];
     let mut reader = vec![u32::MAX; n];
-    for i in 0..n {
-        if mapper.refs[i] == 0 || !mapper.is_and(i) {
-            continue;
-        }
+    for i in mapper.luts() {
         for &l in &mapper.best[i]
             .as_ref()
             .expect("a mapped node has a cut")
@@ -361,9 +350,16 @@ struct Cover<'a> {
 }
 
 impl<'a> Cover<'a> {
-    fn new(aig: &'a Aig, library: LutLibrary, roots: &[u32]) -> Cover<'a> {
+    /// The cover ABC's `if` makes of `roots`.
+    fn mapped(aig: &'a Aig, library: LutLibrary, roots: &[Lit]) -> Cover<'a> {
+        let mut cover = Cover::new(aig, library, roots);
+        cover.map();
+        cover
+    }
+
+    fn new(aig: &'a Aig, library: LutLibrary, roots: &[Lit]) -> Cover<'a> {
         let n = aig.len();
-        let mut roots = roots.to_vec();
+        let mut roots: Vec<u32> = roots.iter().map(|&r| node_of(r)).collect();
         roots.sort_unstable();
         roots.dedup();
         let mut fanouts = vec![0u32; n];
@@ -391,6 +387,11 @@ impl<'a> Cover<'a> {
 
     fn is_and(&self, node: usize) -> bool {
         matches!(self.aig.node(node as u32), AigNode::And(..))
+    }
+
+    /// The nodes whose cut is a LUT of the cover.
+    fn luts(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.aig.len()).filter(|&i| self.refs[i] > 0 && self.is_and(i))
     }
 
     /// ABC's `if`: three starting covers (by delay, by delay then area, by
@@ -580,28 +581,29 @@ impl<'a> Cover<'a> {
     /// References the leaves of `cut`; returns the LUT area and edges this
     /// brings in.
     fn reference(&mut self, cut: &Cut) -> (u32, u32) {
-        let (mut area, mut edges) = (self.lut_area(cut), Self::lut_edges(cut));
-        for &l in &cut.leaves {
-            let l = l as usize;
-            self.refs[l] += 1;
-            if self.refs[l] == 1 && self.is_and(l) {
-                let best = self.best[l].clone().expect("a leaf node has a cut");
-                let (a, e) = self.reference(&best);
-                area += a;
-                edges += e;
-            }
-        }
-        (area, edges)
+        self.count_references(cut, true)
     }
 
+    /// Undoes [`Cover::reference`]; returns the LUT area and edges freed.
     fn dereference(&mut self, cut: &Cut) -> (u32, u32) {
+        self.count_references(cut, false)
+    }
+
+    /// Adds (or removes) one reference to each leaf of `cut`, and through
+    /// the best cut of every leaf that comes into (or drops out of) use.
+    fn count_references(&mut self, cut: &Cut, add: bool) -> (u32, u32) {
         let (mut area, mut edges) = (self.lut_area(cut), Self::lut_edges(cut));
         for &l in &cut.leaves {
             let l = l as usize;
-            self.refs[l] -= 1;
-            if self.refs[l] == 0 && self.is_and(l) {
+            let in_use_before = self.refs[l] > 0;
+            if add {
+                self.refs[l] += 1;
+            } else {
+                self.refs[l] -= 1;
+            }
+            if in_use_before != (self.refs[l] > 0) && self.is_and(l) {
                 let best = self.best[l].clone().expect("a leaf node has a cut");
-                let (a, e) = self.dereference(&best);
+                let (a, e) = self.count_references(&best, add);
                 area += a;
                 edges += e;
             }
