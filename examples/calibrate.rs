@@ -6,19 +6,34 @@
 //! so a change to the estimate alone re-runs in seconds. With
 //! `HEBB_CALIBRATE_BLIF=DIR`, the logic each estimate maps is written to DIR
 //! as BLIF (`hdl::estimate::logic_blif`) for mapping with `yosys-abc`.
+//! With `HEBB_CALIBRATE_SPREAD=N`, each row is synthesized N more times with
+//! Yosys' internal names renumbered (`yosys_synth_flow_renumbered`: the same
+//! logic, other operand orders and ABC node orders) and the range of Yosys'
+//! LUT counts is printed: the part of a row's error that is Yosys' own.
 
 use std::path::PathBuf;
 
 use hebb::hdl::estimate::{Flow, estimate, logic_blif};
 use hebb::resources::Resources;
-use hebb::tools::gates::yosys_synth_flow;
+use hebb::tools::gates::yosys_synth_flow_renumbered;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cache = std::env::var_os("HEBB_CALIBRATE_CACHE").map(PathBuf::from);
     let blif = std::env::var_os("HEBB_CALIBRATE_BLIF").map(PathBuf::from);
+    let spread: usize = match std::env::var("HEBB_CALIBRATE_SPREAD") {
+        Ok(n) => n.parse().map_err(|_| {
+            format!("HEBB_CALIBRATE_SPREAD={n}: expected a count of renumberings, 0 or more")
+        })?,
+        Err(_) => 0,
+    };
     println!(
-        "{:<70} {:<16} {:>6} {:>6} {:>6}   FF est/yosys  CARRY  BRAM  DSP",
-        "parameter set", "flow", "est", "yosys", "error"
+        "{:<70} {:<16} {:>6} {:>6} {:>6}   FF est/yosys  CARRY  BRAM  DSP  {}",
+        "parameter set",
+        "flow",
+        "est",
+        "yosys",
+        "error",
+        if spread > 0 { "yosys renumbered" } else { "" }
     );
     let mut errors = Vec::new();
     for (label, design) in hebb::calibration::designs()? {
@@ -29,46 +44,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let name = format!("{}_{:?}.blif", design.top_module(), flow);
                 std::fs::write(dir.join(name), logic_blif(&design.module()?, flow))?;
             }
-            let file = cache.as_ref().map(|d| {
-                d.join(format!(
-                    "{}_{}.txt",
-                    design.top_module(),
-                    flow.yosys_command().replace(' ', "")
-                ))
-            });
-            let syn = match file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
-                Some(text) => {
-                    let v: Vec<u64> = text
-                        .split_whitespace()
-                        .map(|w| w.parse().unwrap_or(0))
-                        .collect();
-                    Resources {
-                        luts: v[0],
-                        ffs: v[1],
-                        carries: v[2],
-                        brams: v[3],
-                        dsps: v[4],
-                    }
-                }
-                None => {
-                    let syn = yosys_synth_flow(design.as_ref(), flow)?.resources();
-                    if let Some(f) = &file {
-                        std::fs::create_dir_all(f.parent().unwrap())?;
-                        std::fs::write(
-                            f,
-                            format!(
-                                "{} {} {} {} {}",
-                                syn.luts, syn.ffs, syn.carries, syn.brams, syn.dsps
-                            ),
-                        )?;
-                    }
-                    syn
-                }
-            };
+            let syn = yosys_counts(design.as_ref(), flow, 0, cache.as_deref())?;
+            let renumbered_luts = (1..=spread)
+                .map(|k| Ok(yosys_counts(design.as_ref(), flow, k, cache.as_deref())?.luts))
+                .collect::<Result<Vec<u64>, Box<dyn std::error::Error>>>()?;
+            let (low, high) = renumbered_luts
+                .iter()
+                .fold((syn.luts, syn.luts), |(l, h), &n| (l.min(n), h.max(n)));
             let err = (est.luts as f64 - syn.luts as f64) / syn.luts.max(1) as f64;
             errors.push(err.abs());
+            let renumbered = if spread > 0 {
+                let reach = if est.luts as f64 >= 0.9 * low as f64
+                    && est.luts as f64 <= 1.1 * high as f64
+                {
+                    "within 10 % of that range"
+                } else {
+                    "outside"
+                };
+                format!("{low}..{high} ({reach})")
+            } else {
+                String::new()
+            };
             println!(
-                "{:<70} {:<16} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}",
+                "{:<70} {:<16} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}  {}",
                 label,
                 flow.yosys_command(),
                 est.luts,
@@ -81,7 +79,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 est.brams,
                 syn.brams,
                 est.dsps,
-                syn.dsps
+                syn.dsps,
+                renumbered
             );
         }
     }
@@ -94,4 +93,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         errors.iter().filter(|&&e| e <= 0.10).count()
     );
     Ok(())
+}
+
+/// Yosys' counts of `design` in `flow` with its names renumbered by
+/// `renumber` (0: as `hebb synth` runs it), kept in `cache` by module name.
+fn yosys_counts(
+    design: &dyn hebb::design::Design,
+    flow: Flow,
+    renumber: usize,
+    cache: Option<&std::path::Path>,
+) -> Result<Resources, Box<dyn std::error::Error>> {
+    let suffix = if renumber > 0 {
+        format!("_renumber{renumber}")
+    } else {
+        String::new()
+    };
+    let file = cache.map(|d| {
+        d.join(format!(
+            "{}_{}{suffix}.txt",
+            design.top_module(),
+            flow.yosys_command().replace(' ', "")
+        ))
+    });
+    if let Some(text) = file.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
+        let v: Vec<u64> = text
+            .split_whitespace()
+            .map(|w| w.parse().unwrap_or(0))
+            .collect();
+        if let [luts, ffs, carries, brams, dsps] = v[..] {
+            return Ok(Resources {
+                luts,
+                ffs,
+                carries,
+                brams,
+                dsps,
+            });
+        }
+    }
+    let syn = yosys_synth_flow_renumbered(design, flow, renumber)?.resources();
+    if let Some(f) = &file {
+        std::fs::create_dir_all(f.parent().expect("a file in the cache folder"))?;
+        std::fs::write(
+            f,
+            format!(
+                "{} {} {} {} {}",
+                syn.luts, syn.ffs, syn.carries, syn.brams, syn.dsps
+            ),
+        )?;
+    }
+    Ok(syn)
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use hebb::hdl::estimate::{Flow, estimate};
 use hebb::resources::Resources;
-use hebb::tools::gates::yosys_synth_flow;
+use hebb::tools::gates::{yosys_synth_flow, yosys_synth_flow_renumbered};
 
 struct Row {
     label: String,
@@ -153,4 +153,62 @@ fn estimate_tracks_yosys_on_every_unit() {
         ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The 6-bit synapse's one comparison, `gen_rand < weight_q`, is a carry
+/// chain alone when Yosys takes `gen_rand` as the `$alu`'s A, and a chain
+/// plus an equality tree when it takes `weight_q`; `alumacc` orders the two
+/// by a hash of Yosys' internal name numbers, which hebb cannot know. The
+/// same Verilog, read after a module of unused wires (its names numbered
+/// higher), moves between the two: the estimate (the chain alone) must be
+/// one of Yosys' outcomes, and everything but the LUTs must not move.
+#[test]
+fn a_comparison_costs_what_yosys_name_numbering_decides() {
+    let values = hebb::params::ParamValues::gather(
+        None,
+        &[
+            "width=6".to_string(),
+            "weight_source=\"lfsr\"".to_string(),
+            "reset_weight=5".to_string(),
+        ],
+    )
+    .unwrap();
+    let design = hebb::units::unit("sc_synapse")
+        .unwrap()
+        .design(&values)
+        .unwrap();
+    let estimate = estimate(&design.module().unwrap(), Flow::Ice40);
+    let outcomes: Vec<Resources> = (0..4)
+        .map(|renumber| {
+            yosys_synth_flow_renumbered(design.as_ref(), Flow::Ice40, renumber)
+                .unwrap()
+                .resources()
+        })
+        .collect();
+    let luts: Vec<u64> = outcomes.iter().map(|r| r.luts).collect();
+    println!(
+        "estimate {} LUT; Yosys renumbered 0..=3: {luts:?}",
+        estimate.luts
+    );
+    for r in &outcomes {
+        assert_eq!(
+            (r.ffs, r.carries, r.brams, r.dsps),
+            (
+                estimate.ffs,
+                estimate.carries,
+                estimate.brams,
+                estimate.dsps
+            ),
+            "renumbering moved more than the LUTs"
+        );
+    }
+    assert!(
+        luts.iter().min() != luts.iter().max(),
+        "Yosys gave {luts:?} under every numbering: the comparison's cost no longer depends on it"
+    );
+    assert!(
+        luts.contains(&estimate.luts),
+        "estimate {} LUT is none of Yosys' outcomes {luts:?}",
+        estimate.luts
+    );
 }

@@ -111,12 +111,27 @@ pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
 /// Yosys synthesis as the estimate's `flow` follows it (`synth_ice40 -dsp`
 /// for [`Flow::Ice40Dsp`]).
 pub fn yosys_synth_flow(design: &dyn Design, flow: Flow) -> Result<SynthResult> {
+    yosys_synth_flow_renumbered(design, flow, 0)
+}
+
+/// [`yosys_synth_flow`] with Yosys' internal names renumbered: a module of
+/// `renumber` unused wires is read before the design, so every name of the
+/// design gets an index `renumber + 1` higher. The logic is the same, but
+/// Yosys orders the operands of a comparison by a hash of those indices
+/// (`alumacc`), and ABC sees its nodes in another order, so the cell
+/// counts of one design under several renumberings show how far Yosys
+/// itself moves on logic it is given unchanged (`examples/calibrate`).
+pub fn yosys_synth_flow_renumbered(
+    design: &dyn Design,
+    flow: Flow,
+    renumber: usize,
+) -> Result<SynthResult> {
     let (target, options) = match flow {
         Flow::Ice40 => (Target::Ice40, ""),
         Flow::Ice40Dsp => (Target::Ice40, "-dsp"),
         Flow::Xilinx7 => (Target::Xilinx7, ""),
     };
-    Ok(yosys_synth_in_scratch(design, target, options)?.1)
+    Ok(synth_in_scratch(design, target, options, renumber)?.1)
 }
 
 /// Yosys synthesis as [`yosys_synth`], with `options` appended to the
@@ -127,7 +142,29 @@ pub(crate) fn yosys_synth_in_scratch(
     target: Target,
     options: &str,
 ) -> Result<(tempfile::TempDir, SynthResult)> {
-    let (dir, files) = scratch_rtl(design)?;
+    synth_in_scratch(design, target, options, 0)
+}
+
+/// The module [`yosys_synth_flow_renumbered`] reads first: `wires` unused
+/// wires. `hierarchy -top` drops it after the design's names are made.
+const RENUMBER_FILE: &str = "hebb_renumber.v";
+
+fn synth_in_scratch(
+    design: &dyn Design,
+    target: Target,
+    options: &str,
+    renumber: usize,
+) -> Result<(tempfile::TempDir, SynthResult)> {
+    let (dir, mut files) = scratch_rtl(design)?;
+    if renumber > 0 {
+        let wires: String = (0..renumber)
+            .map(|i| format!("  wire renumber_{i};\n"))
+            .collect();
+        let path = dir.path().join(RENUMBER_FILE);
+        fs::write(&path, format!("module hebb_renumber;\n{wires}endmodule\n"))
+            .map_err(|e| Error::io(&path, e))?;
+        files.insert(0, RENUMBER_FILE.to_string());
+    }
     // synth_ice40 flattens by default; synth_xilinx is asked to, so `stat`
     // counts the whole design in one table.
     // xc7 also writes the netlist, to find the reset inverters (below).
