@@ -176,7 +176,7 @@ pub fn logic_cover(module: &Arc<Module>, flow: Flow) -> (u64, String) {
 /// produce, and the count of everything but those LUTs.
 fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
     let mut net = netlist::flatten(module, flow.lowering());
-    optimize::fold_flip_flops(&mut net);
+    optimize::fold_flip_flops(&mut net, flow != Flow::Xilinx7);
     optimize::reveal_products(&mut net);
     let live = Liveness::of(&net);
     let mut roots: Vec<Lit> = net.outputs.clone();
@@ -558,6 +558,32 @@ mod tests {
         let module = Arc::new(m.finish().unwrap());
         for flow in Flow::ALL {
             assert_eq!(estimate(&module, flow).ffs, 17, "{flow:?}");
+        }
+    }
+
+    /// Yosys 0.23 on `w_q <= up_i ? (max_i ? 8'd0 : w_q + 8'd4) : w_q`
+    /// (reset 0): the sum's two low bits are `w_q`'s, a hold path in two
+    /// bits of the 8-bit multiplexer word `max_i ? 0 : sum`. `opt_dff`
+    /// makes it an enable and leaves `x` in those two bits; their data,
+    /// `max_i ? 0 : x`, is 0 once `x` is folded bit by bit. `synth_ice40`
+    /// folds it and removes both flip-flops (6 SB_DFFER); `synth_xilinx`
+    /// folds it only in `map_luts`, after the last `opt_dff`, and keeps
+    /// the two as one FDCE (`opt_merge`) with D = 0 (7 FDCE).
+    #[test]
+    fn a_partial_hold_keeps_its_flip_flop_on_xc7() {
+        let mut m = ModuleBuilder::new("partial_hold", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let up = m.input("up_i", 1, "");
+        let max = m.input("max_i", 1, "");
+        let w_o = m.output("w_o", 8, "");
+        let w_q = m.register("w_q", 8, zero(8), "");
+        m.assign(w_o, w_q);
+        let raised = mux(max, lit(8, 0), Expr::from(w_q) + lit(8, 4));
+        m.clocked(vec![(w_q, mux(up, raised, w_q))], None);
+        let module = Arc::new(m.finish().unwrap());
+        for (flow, yosys) in [(Flow::Ice40, 6), (Flow::Ice40Dsp, 6), (Flow::Xilinx7, 7)] {
+            assert_eq!(estimate(&module, flow).ffs, yosys, "{flow:?}");
         }
     }
 
