@@ -104,6 +104,9 @@ pub enum BlockKind {
         forced: bool,
         lut_ram: bool,
         reads: u64,
+        /// Where the write data starts in the block's inputs (after the
+        /// write enable and address), one input a bit.
+        write_data_at: usize,
     },
     /// An `a` x `b`-bit multiplier.
     Multiplier { a: u64, b: u64 },
@@ -346,6 +349,7 @@ impl Builder {
                             forced: m.block_ram,
                             lut_ram,
                             reads: m.reads.len() as u64,
+                            write_data_at: 1 + m.address_bits as usize,
                         },
                         inputs: Vec::new(),
                         outputs,
@@ -538,6 +542,7 @@ impl Builder {
                     }
                 } else {
                     let mut inputs = vec![we];
+                    debug_assert_eq!(wa.len(), m.address_bits as usize);
                     inputs.extend(&wa);
                     inputs.extend(&wd);
                     for (_, address) in &m.reads {
