@@ -20,7 +20,7 @@ mod optimize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aig::{AigNode, Lit, TRUE, node_of};
+use aig::{AigNode, FALSE, Lit, TRUE, node_of};
 use netlist::{BlockKind, Lowering, Netlist, Source};
 
 use super::module::{Item, Module};
@@ -176,8 +176,11 @@ pub fn logic_cover(module: &Arc<Module>, flow: Flow) -> (u64, String) {
 /// produce, and the count of everything but those LUTs.
 fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
     let mut net = netlist::flatten(module, flow.lowering());
-    optimize::fold_flip_flops(&mut net);
+    optimize::fold_flip_flops(&mut net, flow != Flow::Xilinx7);
     optimize::reveal_products(&mut net);
+    if flow == Flow::Xilinx7 {
+        drop_unwritten_parity(&mut net);
+    }
     let live = Liveness::of(&net);
     let mut roots: Vec<Lit> = net.outputs.clone();
     let mut ffs = 0;
@@ -469,35 +472,83 @@ fn xc7_brams(width: u32, depth: u64) -> u64 {
     xc7_block_shapes(width, depth)
 }
 
+/// Yosys 0.23 maps a RAMB36E1 in 72-bit simple dual port mode with the
+/// second half's parity write data (`DIPBDIP`, bits 44, 53, 62 and 71 of
+/// the 72) wired to the first half's (`brams_xc6v_map.v` tests
+/// `PORT_W_WIDTH == 71` where it means 72): those memory bits are never
+/// written, and what only fed them loses its last reader (`opt_clean`).
+/// Only where the 512x72 shape is the one `memory_libmap` must pick
+/// (fewer cells than any other shape).
+fn drop_unwritten_parity(net: &mut Netlist) {
+    for block in &mut net.blocks {
+        let BlockKind::BlockRam {
+            width,
+            depth,
+            forced,
+            lut_ram: false,
+            write_data_at,
+            ..
+        } = block.kind
+        else {
+            continue;
+        };
+        let cells = if forced {
+            xc7_block_shapes(width, depth)
+        } else {
+            xc7_brams(width, depth)
+        };
+        let sdp72 = depth.div_ceil(512) * u64::from(width).div_ceil(72);
+        let other_shapes = xc7_shape_cells(width, depth, &RAMB18_SHAPES).min(xc7_shape_cells(
+            width,
+            depth,
+            &RAMB36_SHAPES[1..],
+        ));
+        if cells == 0 || other_shapes <= sdp72 {
+            continue;
+        }
+        for bit in 0..width as usize {
+            if matches!(bit % 72, 44 | 53 | 62 | 71) {
+                block.inputs[write_data_at + bit] = FALSE;
+            }
+        }
+    }
+}
+
+/// RAMB18E1 shapes (depth, width): 512x36 .. 16Kx1.
+const RAMB18_SHAPES: [(u64, u64); 6] = [
+    (512, 36),
+    (1024, 18),
+    (2048, 9),
+    (4096, 4),
+    (8192, 2),
+    (16384, 1),
+];
+
+/// RAMB36E1 shapes (depth, width), simple dual port 512x72 first.
+const RAMB36_SHAPES: [(u64, u64); 7] = [
+    (512, 72),
+    (1024, 36),
+    (2048, 18),
+    (4096, 9),
+    (8192, 4),
+    (16384, 2),
+    (32768, 1),
+];
+
+/// Cells of the best of `shapes` for `width` x `depth`.
+fn xc7_shape_cells(width: u32, depth: u64, shapes: &[(u64, u64)]) -> u64 {
+    shapes
+        .iter()
+        .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
+        .min()
+        .unwrap_or(0)
+}
+
 /// Block RAM cells for `width` x `depth`: RAMB18E1 (512x36 .. 16Kx1) or,
 /// where one does what several RAMB18 would, a RAMB36E1 in simple dual
 /// port mode (512x72 .. 32Kx1), as Yosys' `memory_libmap` picks them.
 fn xc7_block_shapes(width: u32, depth: u64) -> u64 {
-    let cells = |shapes: &[(u64, u64)]| {
-        shapes
-            .iter()
-            .map(|&(d, w)| depth.div_ceil(d) * u64::from(width).div_ceil(w))
-            .min()
-            .unwrap_or(0)
-    };
-    let ramb18 = cells(&[
-        (512, 36),
-        (1024, 18),
-        (2048, 9),
-        (4096, 4),
-        (8192, 2),
-        (16384, 1),
-    ]);
-    let ramb36 = cells(&[
-        (512, 72),
-        (1024, 36),
-        (2048, 18),
-        (4096, 9),
-        (8192, 4),
-        (16384, 2),
-        (32768, 1),
-    ]);
-    ramb18.min(ramb36)
+    xc7_shape_cells(width, depth, &RAMB18_SHAPES).min(xc7_shape_cells(width, depth, &RAMB36_SHAPES))
 }
 
 #[cfg(test)]
@@ -558,6 +609,71 @@ mod tests {
         let module = Arc::new(m.finish().unwrap());
         for flow in Flow::ALL {
             assert_eq!(estimate(&module, flow).ffs, 17, "{flow:?}");
+        }
+    }
+
+    /// Yosys 0.23 on `w_q <= up_i ? (max_i ? 8'd0 : w_q + 8'd4) : w_q`
+    /// (reset 0): the sum's two low bits are `w_q`'s, a hold path in two
+    /// bits of the 8-bit multiplexer word `max_i ? 0 : sum`. `opt_dff`
+    /// makes it an enable and leaves `x` in those two bits; their data,
+    /// `max_i ? 0 : x`, is 0 once `x` is folded bit by bit. `synth_ice40`
+    /// folds it and removes both flip-flops (6 SB_DFFER); `synth_xilinx`
+    /// folds it only in `map_luts`, after the last `opt_dff`, and keeps
+    /// the two as one FDCE (`opt_merge`) with D = 0 (7 FDCE).
+    #[test]
+    fn a_partial_hold_keeps_its_flip_flop_on_xc7() {
+        let mut m = ModuleBuilder::new("partial_hold", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let up = m.input("up_i", 1, "");
+        let max = m.input("max_i", 1, "");
+        let w_o = m.output("w_o", 8, "");
+        let w_q = m.register("w_q", 8, zero(8), "");
+        m.assign(w_o, w_q);
+        let raised = mux(max, lit(8, 0), Expr::from(w_q) + lit(8, 4));
+        m.clocked(vec![(w_q, mux(up, raised, w_q))], None);
+        let module = Arc::new(m.finish().unwrap());
+        for (flow, yosys) in [(Flow::Ice40, 6), (Flow::Ice40Dsp, 6), (Flow::Xilinx7, 7)] {
+            assert_eq!(estimate(&module, flow).ffs, yosys, "{flow:?}");
+        }
+    }
+
+    /// Yosys 0.23 on a 512 x 56 memory written from a 56-bit register
+    /// (`wd_q <= wd_i`) and read to a port: `synth_xilinx` maps it to one
+    /// RAMB36E1 in 72-bit simple dual port mode whose `DIPBDIP` repeats
+    /// `DIPADIP`, so write bits 44 and 53 are never written and their
+    /// flip-flops go (54 FDCE, 1 RAMB36E1). `synth_ice40` keeps all 56,
+    /// besides its read-during-write bypass (179 SB_DFF/SB_DFFR).
+    #[test]
+    fn xc7_72_bit_block_ram_drops_its_high_parity_write_bits() {
+        let mut m = ModuleBuilder::new("sdp72", vec![]);
+        let _clk = m.input("clk_i", 1, "");
+        let _rst = m.input("rst_ni", 1, "");
+        let we = m.input("we_i", 1, "");
+        let wa = m.input("wa_i", 9, "");
+        let ra = m.input("ra_i", 9, "");
+        let wd = m.input("wd_i", 56, "");
+        let rd_o = m.output("rd_o", 56, "");
+        let wd_q = m.register("wd_q", 56, zero(56), "");
+        m.clocked(vec![(wd_q, wd.into())], None);
+        let reads = m.memory(
+            "mem",
+            56,
+            9,
+            "",
+            we.into(),
+            wa.into(),
+            wd_q.into(),
+            vec![("rd_q", ra.into())],
+        );
+        m.assign(rd_o, reads[0]);
+        let module = Arc::new(m.finish().unwrap());
+        for (flow, yosys) in [
+            (Flow::Ice40, 179),
+            (Flow::Ice40Dsp, 179),
+            (Flow::Xilinx7, 54),
+        ] {
+            assert_eq!(estimate(&module, flow).ffs, yosys, "{flow:?}");
         }
     }
 

@@ -37,6 +37,15 @@ pub struct Lowering {
     pub lut_ram_below_bits: u64,
 }
 
+/// A multiplexer arm on a flip-flop's data path: its select, which arm,
+/// and whether the arm is the flip-flop's own output.
+#[derive(Debug, Clone, Copy)]
+struct Arm {
+    select: Lit,
+    then: bool,
+    held: bool,
+}
+
 /// A flip-flop with the enable the description gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlipFlop {
@@ -44,6 +53,12 @@ pub struct FlipFlop {
     pub d: Lit,
     pub enable: Lit,
     pub reset: bool,
+    /// A hold path was found where only some bits of the register's
+    /// multiplexer word are the register itself (an arm such as `q + 4`,
+    /// whose low bits are `q`'s): `opt_dff` puts `x` in those bits only,
+    /// and `opt_expr -mux_undef` folds only a word that is `x` throughout,
+    /// so the data left is constant only at the bit level.
+    pub partial_hold: bool,
     /// False once folded away as a constant or a twin (`optimize.rs`).
     pub kept: bool,
 }
@@ -89,6 +104,9 @@ pub enum BlockKind {
         forced: bool,
         lut_ram: bool,
         reads: u64,
+        /// Where the write data starts in the block's inputs (after the
+        /// write enable and address), one input a bit.
+        write_data_at: usize,
     },
     /// An `a` x `b`-bit multiplier.
     Multiplier { a: u64, b: u64 },
@@ -217,6 +235,7 @@ impl Builder {
             d: q,
             enable: FALSE,
             reset,
+            partial_hold: false,
             kept: true,
         });
         q
@@ -330,6 +349,7 @@ impl Builder {
                             forced: m.block_ram,
                             lut_ram,
                             reads: m.reads.len() as u64,
+                            write_data_at: 1 + m.address_bits as usize,
                         },
                         inputs: Vec::new(),
                         outputs,
@@ -486,9 +506,7 @@ impl Builder {
                         .clone()
                         .expect("register bits");
                     let d = self.expr(scope, next);
-                    for (qb, db) in q.into_iter().zip(d) {
-                        self.set_flip_flop(qb, db, enable);
-                    }
+                    self.set_register(&q, &d, enable);
                 }
             }
             Item::Memory(m) => {
@@ -524,6 +542,7 @@ impl Builder {
                     }
                 } else {
                     let mut inputs = vec![we];
+                    debug_assert_eq!(wa.len(), m.address_bits as usize);
                     inputs.extend(&wa);
                     inputs.extend(&wd);
                     for (_, address) in &m.reads {
@@ -561,30 +580,77 @@ impl Builder {
         }
     }
 
+    /// Records the next values of a register's flip-flops `q` (one word),
+    /// their hold paths turned into enables as `opt_dff` does. A hold is
+    /// partial where the same arm of a multiplexer (known by its select) is
+    /// the register for some bits and other logic for others: the
+    /// flip-flops holding there are marked ([`FlipFlop::partial_hold`]).
+    fn set_register(&mut self, q: &[Lit], d: &[Lit], enable: Lit) {
+        let mut arms: Vec<Vec<Arm>> = Vec::with_capacity(q.len());
+        for (&qb, &db) in q.iter().zip(d) {
+            let mut seen = Vec::new();
+            let (data, hold_enable) = self.split_hold(db, qb, &mut seen);
+            let enable = self.net.aig.and(enable, hold_enable);
+            self.record_flip_flop(qb, data, enable);
+            arms.push(seen);
+        }
+        let not_held: std::collections::HashSet<(Lit, bool)> = arms
+            .iter()
+            .flatten()
+            .filter(|arm| !arm.held)
+            .map(|arm| (arm.select, arm.then))
+            .collect();
+        for (&qb, seen) in q.iter().zip(&arms) {
+            if seen
+                .iter()
+                .any(|arm| arm.held && not_held.contains(&(arm.select, arm.then)))
+            {
+                let index = self.flip_flop_index(qb);
+                self.net.flip_flops[index].partial_hold = true;
+            }
+        }
+    }
+
     /// Records the next value of flip-flop `q`, its hold paths turned into
     /// an enable as `opt_dff` does (a multiplexer arm that is `q` itself).
     fn set_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) {
-        let (d, hold_enable) = self.split_hold(d, q);
+        let (d, hold_enable) = self.split_hold(d, q, &mut Vec::new());
         let enable = self.net.aig.and(enable, hold_enable);
-        let index = match self.net.sources.get(&node_of(q)) {
+        self.record_flip_flop(q, d, enable);
+    }
+
+    fn flip_flop_index(&self, q: Lit) -> usize {
+        match self.net.sources.get(&node_of(q)) {
             Some(Source::FlipFlop(i)) => *i,
             _ => unreachable!("q is a flip-flop output"),
-        };
+        }
+    }
+
+    fn record_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) {
+        let index = self.flip_flop_index(q);
         let ff = &mut self.net.flip_flops[index];
         ff.d = d;
         ff.enable = enable;
     }
 
-    /// (data, enable) of `d` for a flip-flop whose output is `q`.
-    fn split_hold(&mut self, d: Lit, q: Lit) -> (Lit, Lit) {
+    /// (data, enable) of `d` for a flip-flop whose output is `q`; every
+    /// multiplexer arm passed on the way is added to `seen`.
+    fn split_hold(&mut self, d: Lit, q: Lit, seen: &mut Vec<Arm>) -> (Lit, Lit) {
         if d == q {
             return (q, FALSE);
         }
         let Some((s, t, e)) = self.net.aig.mux_of(d) else {
             return (d, TRUE);
         };
-        let (dt, et) = self.split_hold(t, q);
-        let (de, ee) = self.split_hold(e, q);
+        for (then, arm) in [(true, t), (false, e)] {
+            seen.push(Arm {
+                select: s,
+                then,
+                held: arm == q,
+            });
+        }
+        let (dt, et) = self.split_hold(t, q, seen);
+        let (de, ee) = self.split_hold(e, q, seen);
         if et == TRUE && ee == TRUE {
             return (d, TRUE);
         }

@@ -12,13 +12,25 @@ use super::netlist::Netlist;
 /// Rounds of folding at most (each removes at least one flip-flop).
 const MAX_ROUNDS: usize = 64;
 
-pub fn fold_flip_flops(net: &mut Netlist) {
+///
+/// `bit_level_undefined`: the flow folds the `x` that `opt_dff` leaves
+/// where a hold path was (`opt_expr -mux_undef`) on single-bit
+/// multiplexers and runs `opt_dff` again afterwards (iCE40's `ice40_opt
+/// -full`). Where it does not (xc7: the last `opt_dff` runs before the
+/// fine-grained `opt_expr -mux_undef`), a flip-flop whose data is constant
+/// only once a partial hold ([`FlipFlop::partial_hold`]) is taken as `x`
+/// keeps its flip-flop; ABC finds its data constant later, when no pass
+/// removes flip-flops any more. Such flip-flops still share one where their
+/// data and enable are the same (`opt_merge`).
+pub fn fold_flip_flops(net: &mut Netlist, bit_level_undefined: bool) {
     for _ in 0..MAX_ROUNDS {
         let mut replace: HashMap<u32, Lit> = HashMap::new();
-        let mut first_of: HashMap<(Lit, Lit, bool), Lit> = HashMap::new();
+        let mut first_of: HashMap<(Lit, Lit, bool, bool), Lit> = HashMap::new();
         for ff in net.flip_flops.iter_mut().filter(|ff| ff.kept) {
+            let undefined_data = ff.partial_hold && !bit_level_undefined;
+            let constant = ff.d <= TRUE && !undefined_data;
             let never_changes =
-                ff.enable == FALSE || ff.d == ff.q || (ff.d <= TRUE && (ff.d == TRUE) == ff.reset);
+                ff.enable == FALSE || ff.d == ff.q || (constant && (ff.d == TRUE) == ff.reset);
             if never_changes {
                 ff.kept = false;
                 replace.insert(node_of(ff.q), if ff.reset { TRUE } else { FALSE });
@@ -26,14 +38,15 @@ pub fn fold_flip_flops(net: &mut Netlist) {
             }
             // Loaded with a constant other than its reset value, a flip-flop
             // only ever changes once, whatever its enable: all such share one.
-            let enable = if ff.d <= TRUE { TRUE } else { ff.enable };
-            match first_of.get(&(ff.d, enable, ff.reset)) {
+            let enable = if constant { TRUE } else { ff.enable };
+            let key = (ff.d, enable, ff.reset, undefined_data);
+            match first_of.get(&key) {
                 Some(&twin) => {
                     ff.kept = false;
                     replace.insert(node_of(ff.q), twin);
                 }
                 None => {
-                    first_of.insert((ff.d, enable, ff.reset), ff.q);
+                    first_of.insert(key, ff.q);
                 }
             }
         }
