@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use hebb::hdl::estimate::{Flow, estimate, logic_blif};
+use hebb::hdl::estimate::{Flow, estimate, estimate_lut_span, logic_blif};
 use hebb::resources::Resources;
 use hebb::tools::gates::yosys_synth_flow_renumbered;
 
@@ -53,6 +53,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .fold((syn.luts, syn.luts), |(l, h), &n| (l.min(n), h.max(n)));
             let err = (est.luts as f64 - syn.luts as f64) / syn.luts.max(1) as f64;
             errors.push(err.abs());
+            let span = match estimate_lut_span(&design.module()?, flow) {
+                Some((low, high)) => format!("est {low}..{high}"),
+                None => String::new(),
+            };
             let renumbered = if spread > 0 {
                 let reach = if est.luts as f64 >= 0.9 * low as f64
                     && est.luts as f64 <= 1.1 * high as f64
@@ -66,7 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 String::new()
             };
             println!(
-                "{:<70} {:<16} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}  {}",
+                "{:<70} {:<16} {:>6} {:>6} {:>+5.0}%   {:>5}/{:<5} {:>3}/{:<3} {}/{} {}/{}  {} {}",
                 label,
                 flow.yosys_command(),
                 est.luts,
@@ -80,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 syn.brams,
                 est.dsps,
                 syn.dsps,
+                span,
                 renumbered
             );
         }

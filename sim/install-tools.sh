@@ -3,7 +3,8 @@
 # co-simulation), g++ (compiles Verilated models), yosys (synthesis gates and
 # resource counts), iverilog (Verilog-2005 parse check), nextpnr-ice40 (place
 # and route for Fmax; Debian's package depends on fpga-icestorm-chipdb, the
-# iCE40 chip database it needs), fusesoc (runs the generated .core files'
+# iCE40 chip database it needs), icepack (fpga-icestorm: the bitstream the
+# generated .core's synth target ends in), fusesoc (runs the generated .core files'
 # lint, sim and synth targets; from PyPI). On Debian as root the missing ones
 # are installed with apt-get (fusesoc with pip); otherwise they are named
 # with the command that installs them, and the script fails. Nothing is
@@ -31,9 +32,9 @@ install_fusesoc() {
   command -v fusesoc >/dev/null 2>&1 || { echo "hebb: fusesoc is still missing after pip install (is pip's bin folder on PATH?)" >&2; exit 1; }
 }
 
-declare -A package=([verilator]=verilator [yosys]=yosys [iverilog]=iverilog [g++]=g++ [make]=make [nextpnr-ice40]=nextpnr-ice40)
+declare -A package=([verilator]=verilator [yosys]=yosys [iverilog]=iverilog [g++]=g++ [make]=make [nextpnr-ice40]=nextpnr-ice40 [icepack]=fpga-icestorm)
 missing=()
-for tool in verilator yosys iverilog g++ make nextpnr-ice40; do
+for tool in verilator yosys iverilog g++ make nextpnr-ice40 icepack; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -108,10 +108,17 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
     let module = design.module()?;
     let mut clock = Clock::default_clock();
     let mut targets = Vec::new();
+    // The LUT span over the operand orders Yosys picks by name numbers.
+    let lut_span = |flow: crate::hdl::estimate::Flow| {
+        crate::hdl::estimate::estimate_lut_span(&module, flow)
+            .map(|(min, max)| crate::resources::LutSpan { min, max })
+    };
     for &target in &measure.targets {
         let estimate = design.estimate(target)?;
         if !measure.synthesize {
-            targets.push(TargetResources::new(target, estimate, None));
+            let mut row = TargetResources::new(target, estimate, None);
+            row.estimate_lut_span = lut_span(crate::hdl::estimate::Flow::of(target));
+            targets.push(row);
             continue;
         }
         let row = match (
@@ -181,6 +188,17 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
                 row
             }
         };
+        let mut row = row;
+        let flow = if row
+            .yosys_command
+            .as_deref()
+            .is_some_and(|c| c.contains("-dsp"))
+        {
+            crate::hdl::estimate::Flow::Ice40Dsp
+        } else {
+            crate::hdl::estimate::Flow::of(target)
+        };
+        row.estimate_lut_span = lut_span(flow);
         targets.push(row);
     }
     let report = ResourceReport {

@@ -126,6 +126,13 @@ pub struct TargetResources {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
     pub estimate: Resources,
+    /// The fewest and most LUTs the estimate gives over the operand orders
+    /// Yosys may pick for comparisons of two signals, when they differ:
+    /// iCE40's `alumacc` orders them by a hash of its internal name
+    /// numbers, so the same Verilog costs anywhere in this span (the
+    /// `estimate` takes each comparison as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate_lut_span: Option<LutSpan>,
     /// Counts after Yosys synthesis, when it ran.
     pub yosys: Option<Resources>,
     /// (estimate - yosys) / yosys for LUTs, when both exist.
@@ -136,6 +143,13 @@ pub struct TargetResources {
     /// Fmax and critical path from nextpnr, when place and route ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nextpnr: Option<PlaceAndRoute>,
+}
+
+/// LUT counts from fewest to most (`TargetResources::estimate_lut_span`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LutSpan {
+    pub min: u64,
+    pub max: u64,
 }
 
 /// The clock the constraint files written beside a report ask for.
@@ -237,6 +251,7 @@ impl TargetResources {
             target,
             part: None,
             estimate,
+            estimate_lut_span: None,
             yosys,
             lut_estimate_error,
             yosys_command: None,
@@ -278,8 +293,14 @@ Top module `{}`, schema `{}`. Estimate: {}.
                 ("DSP", e.dsps, t.yosys.map(|y| y.dsps)),
             ];
             for (name, est, measured) in rows {
+                let shown = match t.estimate_lut_span {
+                    Some(span) if name == "LUT" => {
+                        format!("{est} ({}..{} by operand order)", span.min, span.max)
+                    }
+                    _ => est.to_string(),
+                };
                 md += &format!(
-                    "| {} | {} | {name} | {est} | {} | {} |\n",
+                    "| {} | {} | {name} | {shown} | {} | {} |\n",
                     t.target,
                     t.part.as_deref().unwrap_or("-"),
                     measured.map_or_else(|| "-".to_string(), |m| m.to_string()),
@@ -376,6 +397,13 @@ impl fmt::Display for ResourceReport {
             }
             if let Some(err) = t.lut_estimate_error {
                 write!(f, " | LUT error {:+.0}%", err * 100.0)?;
+            }
+            if let Some(span) = t.estimate_lut_span {
+                write!(
+                    f,
+                    " | LUT estimate {}..{} by Yosys' operand order",
+                    span.min, span.max
+                )?;
             }
             writeln!(f)?;
             if let Some(p) = &t.nextpnr {

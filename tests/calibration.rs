@@ -8,7 +8,7 @@
 
 use std::sync::Mutex;
 
-use hebb::hdl::estimate::{Flow, estimate};
+use hebb::hdl::estimate::{Flow, estimate, estimate_lut_span};
 use hebb::resources::Resources;
 use hebb::tools::gates::{yosys_synth_flow, yosys_synth_flow_renumbered};
 
@@ -204,4 +204,9 @@ fn a_comparison_costs_what_yosys_name_numbering_decides() {
         "estimate {} LUT is none of Yosys' outcomes {luts:?}",
         estimate.luts
     );
+    // The report's span over both orders starts at Yosys' cheap outcome.
+    let (low, high) =
+        estimate_lut_span(&design.module().unwrap(), Flow::Ice40).expect("a span of LUTs");
+    assert_eq!(low, *luts.iter().min().unwrap(), "span {low}..{high}");
+    assert!(high > low, "span {low}..{high}");
 }

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aig::{AigNode, FALSE, Lit, TRUE, node_of};
-use netlist::{BlockKind, Lowering, Netlist, Source};
+use netlist::{BlockKind, Lowering, Netlist, OperandOrder, Source};
 
 use super::module::{Item, Module};
 use crate::resources::{Resources, Target};
@@ -73,6 +73,7 @@ impl Flow {
                 min_dsp_product_width: None,
                 bram_bypass: true,
                 lut_ram_below_bits: 0,
+                undecided_order: OperandOrder::Written,
             },
             // mul2dsp: DSP_Y_MINWIDTH = 11 for SB_MAC16, 9 for DSP48E1.
             Flow::Ice40Dsp => Lowering {
@@ -82,6 +83,7 @@ impl Flow {
                 min_dsp_product_width: Some(11),
                 bram_bypass: true,
                 lut_ram_below_bits: 0,
+                undecided_order: OperandOrder::Written,
             },
             Flow::Xilinx7 => Lowering {
                 min_chain_width: 3,
@@ -91,6 +93,7 @@ impl Flow {
                 min_dsp_product_width: Some(9),
                 bram_bypass: false,
                 lut_ram_below_bits: 4096,
+                undecided_order: OperandOrder::Written,
             },
         }
     }
@@ -98,7 +101,35 @@ impl Flow {
 
 /// The estimate of `module` (its instances included) for `flow`.
 pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
-    let (net, roots, mut counted) = hard_cells(module, flow);
+    estimate_ordered(module, flow, OperandOrder::Written).0
+}
+
+/// The LUTs Yosys may spend on `module` in `flow` by the operand order it
+/// picks for comparisons of two signals, which follows a hash of its
+/// internal name numbers (iCE40's `alumacc`: one order is the carry chain
+/// alone, the other adds an equality tree): the least and the most of the
+/// estimates with every such comparison at its cheap order, its dear order
+/// and as written. `None` when no comparison's cost depends on it (every
+/// xc7 design: `cmp2lcu` takes comparisons before `alumacc`).
+pub fn estimate_lut_span(module: &Arc<Module>, flow: Flow) -> Option<(u64, u64)> {
+    let (written, undecided) = estimate_ordered(module, flow, OperandOrder::Written);
+    if undecided == 0 {
+        return None;
+    }
+    let cheapest = estimate_ordered(module, flow, OperandOrder::Cheapest)
+        .0
+        .luts;
+    let dearest = estimate_ordered(module, flow, OperandOrder::Dearest).0.luts;
+    let luts = [written.luts, cheapest, dearest];
+    let (low, high) = (luts.iter().min()?, luts.iter().max()?);
+    (low < high).then_some((*low, *high))
+}
+
+/// The estimate at one operand order for the comparisons Yosys orders by
+/// name numbers, and how many such comparisons there are.
+fn estimate_ordered(module: &Arc<Module>, flow: Flow, order: OperandOrder) -> (Resources, usize) {
+    let (net, roots, mut counted) = hard_cells(module, flow, order);
+    let undecided = net.undecided_comparisons;
     // iCE40 sum LUTs in use, which `opt_lut` lets absorb their reader.
     let mut sums: Vec<lut_map::SumLut> = Vec::new();
     if matches!(flow, Flow::Ice40 | Flow::Ice40Dsp) {
@@ -140,7 +171,7 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
         })
         .collect();
     counted.luts += lut_map::lut_count(&logic, &roots, flow.luts(), &sums);
-    counted
+    (counted, undecided)
 }
 
 /// The logic the estimate maps to LUTs, as BLIF (inputs: flip-flops,
@@ -148,7 +179,7 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
 /// outside mapper: `yosys-abc -c "read_blif F; strash; &get -n; &dch -f;
 /// &if -K 4; &put; print_stats"` tells mapping error from modelling error.
 pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
-    let (net, mut roots, _) = hard_cells(module, flow);
+    let (net, mut roots, _) = hard_cells(module, flow, OperandOrder::Written);
     // One output per signal: ABC would map a repeated output once per copy.
     roots.sort_unstable();
     roots.dedup();
@@ -162,7 +193,7 @@ pub fn logic_blif(module: &Arc<Module>, flow: Flow) -> String {
 /// counts on the same logic, and so a check of the mapper alone. Also the
 /// library, as ABC's `read_lut` takes it.
 pub fn logic_cover(module: &Arc<Module>, flow: Flow) -> (u64, String) {
-    let (net, mut roots, _) = hard_cells(module, flow);
+    let (net, mut roots, _) = hard_cells(module, flow, OperandOrder::Written);
     roots.sort_unstable();
     roots.dedup();
     let library = flow.luts();
@@ -174,8 +205,16 @@ pub fn logic_cover(module: &Arc<Module>, flow: Flow) -> (u64, String) {
 
 /// The netlist of `module` for `flow`, the literals the LUT logic must
 /// produce, and the count of everything but those LUTs.
-fn hard_cells(module: &Arc<Module>, flow: Flow) -> (Netlist, Vec<Lit>, Resources) {
-    let mut net = netlist::flatten(module, flow.lowering());
+fn hard_cells(
+    module: &Arc<Module>,
+    flow: Flow,
+    order: OperandOrder,
+) -> (Netlist, Vec<Lit>, Resources) {
+    let lowering = Lowering {
+        undecided_order: order,
+        ..flow.lowering()
+    };
+    let mut net = netlist::flatten(module, lowering);
     optimize::fold_flip_flops(&mut net, flow != Flow::Xilinx7);
     optimize::reveal_products(&mut net);
     if flow == Flow::Xilinx7 {
@@ -688,6 +727,36 @@ mod tests {
         let module = Arc::new(m.finish().expect("a valid module"));
         let r = estimate(&module, Flow::Ice40);
         (r.luts, r.carries)
+    }
+
+    /// Yosys 0.23 `synth_ice40` on `assign y = a < b;` (8-bit ports) gives
+    /// 15 SB_LUT4 and on `assign y = b < a;` 9, with 8 SB_CARRY both: it
+    /// takes as the `$alu`'s A whichever signal a hash of its name numbers
+    /// puts first, and only `A < B` is the chain alone. The estimate spans
+    /// both orders (9 to 14: its equality tree maps one LUT smaller); xc7 (`cmp2lcu` before `alumacc`) and a comparison
+    /// against a constant (whose hash is known) have one cost.
+    #[test]
+    fn a_comparison_of_two_signals_spans_both_operand_orders() {
+        let module = |f: fn(Expr, Expr) -> Expr| {
+            let mut m = ModuleBuilder::new("t", Vec::new());
+            let a = m.input("a", 8, "");
+            let b = m.input("b", 8, "");
+            let y = m.output("y", 1, "");
+            m.section(&[]);
+            m.assign(y, f(a.into(), b.into()));
+            Arc::new(m.finish().expect("a valid module"))
+        };
+        let two_signals = module(|a, b| a.lt(b));
+        let (low, high) = estimate_lut_span(&two_signals, Flow::Ice40).expect("a span");
+        // The chain alone is exact; the equality tree within 10 %.
+        assert_eq!(low, 9);
+        assert!(
+            high.abs_diff(15) * 10 <= 15,
+            "dear order {high} for Yosys' 15"
+        );
+        assert_eq!(estimate_lut_span(&two_signals, Flow::Xilinx7), None);
+        let against_constant = module(|a, _| a.lt(lit(8, 100)));
+        assert_eq!(estimate_lut_span(&against_constant, Flow::Ice40), None);
     }
 
     /// Yosys 0.23 `synth_ice40` on the same Verilog: a constant narrower

@@ -35,6 +35,24 @@ pub struct Lowering {
     /// Memories Yosys may place freely of fewer bits than this become LUT
     /// RAM with the read register in flip-flops (xc7).
     pub lut_ram_below_bits: u64,
+    /// Which operand a carry-chain comparison of two signals takes as the
+    /// `$alu`'s A where Yosys decides by a hash of its name numbers.
+    pub undecided_order: OperandOrder,
+}
+
+/// The operand order of a comparison whose order Yosys decides by its
+/// internal name numbers (two signals of equal width and chunk count):
+/// hebb cannot know it, so the estimate is given at the written order and
+/// bounded by the two extremes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OperandOrder {
+    /// As the description writes the comparison.
+    #[default]
+    Written,
+    /// Each comparison as the carry chain alone where an order gives that.
+    Cheapest,
+    /// Each comparison with the equality tree where an order gives that.
+    Dearest,
 }
 
 /// A multiplexer arm on a flip-flop's data path: its select, which arm,
@@ -138,6 +156,9 @@ pub struct Netlist {
     /// Soft multipliers' product bits as `opt_dff` sees them, opaque
     /// (`maccmap` lowers `$mul` only after it): (stand-in input, logic).
     pub products: Vec<(Lit, Lit)>,
+    /// Comparisons whose cost depends on the operand order Yosys picks by
+    /// name numbers (see [`OperandOrder`]).
+    pub undecided_comparisons: usize,
 }
 
 /// Flattens `top` into a netlist, lowering arithmetic as `lowering` says.
@@ -826,7 +847,20 @@ impl Builder {
         let (wx, wy) = (unsigned_width(x), unsigned_width(y));
         let w = wx.max(wy).max(1).min(x.len()).min(y.len());
         let (x, y) = (&x[..w], &y[..w]);
-        let x_first = yosys_sorts_first(&self.net.aig, &x[..wx.min(w)], &y[..wy.min(w)]);
+        let x_first = match yosys_sorts_first(&self.net.aig, &x[..wx.min(w)], &y[..wy.min(w)]) {
+            Some(decided) => decided,
+            None => {
+                self.net.undecided_comparisons += 1;
+                // Only `A < B` is the chain alone: `x < y` is, with x first;
+                // `x > y` is, with y first; `<=` and `>=` need the equality
+                // either way.
+                match self.lowering.undecided_order {
+                    OperandOrder::Written => true,
+                    OperandOrder::Cheapest => op != BinaryOp::Gt,
+                    OperandOrder::Dearest => op != BinaryOp::Lt,
+                }
+            }
+        };
         let (p, q, op) = if x_first {
             (x, y, op)
         } else {
@@ -1146,18 +1180,21 @@ fn unsigned_width(bits: &[Lit]) -> usize {
 /// name's index, offset and width) is near 5381 * 33^3 for the low name
 /// indices a module has; a constant's is `mkhash` over its bits, so it is
 /// known. Between two signals the hash follows name indices hebb cannot
-/// know; the written order is taken (measured on the units: `rand < value`
-/// kept its order in two of three).
-fn yosys_sorts_first(aig: &Aig, x: &[Lit], y: &[Lit]) -> bool {
+/// know (`None`: the same Verilog read after a module of unused wires
+/// flips it, `tools::gates::yosys_synth_flow_renumbered`).
+fn yosys_sorts_first(aig: &Aig, x: &[Lit], y: &[Lit]) -> Option<bool> {
     if x.len() != y.len() {
-        return x.len() < y.len();
+        return Some(x.len() < y.len());
     }
     const WIRE_HASH: u32 = 193_400_000;
     match (constant_value(x), constant_value(y)) {
-        (Some(_), Some(_)) => true,
-        (Some(_), None) => constant_hash(x) < WIRE_HASH,
-        (None, Some(_)) => constant_hash(y) >= WIRE_HASH,
-        (None, None) => chunks(aig, x) <= chunks(aig, y),
+        (Some(_), Some(_)) => Some(true),
+        (Some(_), None) => Some(constant_hash(x) < WIRE_HASH),
+        (None, Some(_)) => Some(constant_hash(y) >= WIRE_HASH),
+        (None, None) => {
+            let (cx, cy) = (chunks(aig, x), chunks(aig, y));
+            (cx != cy).then_some(cx < cy)
+        }
     }
 }
 
