@@ -121,7 +121,7 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
             targets.push(row);
             continue;
         }
-        let row = match (
+        let mut row = match (
             target,
             measure.part.or(measure.pnr.then_some(Ice40Part::DEFAULT)),
         ) {
@@ -188,7 +188,6 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
                 row
             }
         };
-        let mut row = row;
         let flow = if row
             .yosys_command
             .as_deref()

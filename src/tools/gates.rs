@@ -145,8 +145,8 @@ pub(crate) fn yosys_synth_in_scratch(
     synth_in_scratch(design, target, options, 0)
 }
 
-/// The module [`yosys_synth_flow_renumbered`] reads first: `wires` unused
-/// wires. `hierarchy -top` drops it after the design's names are made.
+/// The module of unused wires [`yosys_synth_flow_renumbered`] reads first;
+/// `hierarchy -top` drops it after the design's names are made.
 const RENUMBER_FILE: &str = "hebb_renumber.v";
 
 fn synth_in_scratch(

@@ -101,7 +101,7 @@ impl Flow {
 
 /// The estimate of `module` (its instances included) for `flow`.
 pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
-    estimate_ordered(module, flow, OperandOrder::Written).0
+    estimate_ordered(module, flow, OperandOrder::Written)
 }
 
 /// The LUTs Yosys may spend on `module` in `flow` by the operand order it
@@ -112,24 +112,24 @@ pub fn estimate(module: &Arc<Module>, flow: Flow) -> Resources {
 /// and as written. `None` when no comparison's cost depends on it (every
 /// xc7 design: `cmp2lcu` takes comparisons before `alumacc`).
 pub fn estimate_lut_span(module: &Arc<Module>, flow: Flow) -> Option<(u64, u64)> {
-    let (written, undecided) = estimate_ordered(module, flow, OperandOrder::Written);
-    if undecided == 0 {
+    // Flattening alone finds the comparisons; the mapping is the cost.
+    if netlist::flatten(module, flow.lowering()).undecided_comparisons == 0 {
         return None;
     }
-    let cheapest = estimate_ordered(module, flow, OperandOrder::Cheapest)
-        .0
-        .luts;
-    let dearest = estimate_ordered(module, flow, OperandOrder::Dearest).0.luts;
-    let luts = [written.luts, cheapest, dearest];
+    let luts = [
+        OperandOrder::Written,
+        OperandOrder::Cheapest,
+        OperandOrder::Dearest,
+    ]
+    .map(|order| estimate_ordered(module, flow, order).luts);
     let (low, high) = (luts.iter().min()?, luts.iter().max()?);
     (low < high).then_some((*low, *high))
 }
 
 /// The estimate at one operand order for the comparisons Yosys orders by
-/// name numbers, and how many such comparisons there are.
-fn estimate_ordered(module: &Arc<Module>, flow: Flow, order: OperandOrder) -> (Resources, usize) {
+/// name numbers.
+fn estimate_ordered(module: &Arc<Module>, flow: Flow, order: OperandOrder) -> Resources {
     let (net, roots, mut counted) = hard_cells(module, flow, order);
-    let undecided = net.undecided_comparisons;
     // iCE40 sum LUTs in use, which `opt_lut` lets absorb their reader.
     let mut sums: Vec<lut_map::SumLut> = Vec::new();
     if matches!(flow, Flow::Ice40 | Flow::Ice40Dsp) {
@@ -171,7 +171,7 @@ fn estimate_ordered(module: &Arc<Module>, flow: Flow, order: OperandOrder) -> (R
         })
         .collect();
     counted.luts += lut_map::lut_count(&logic, &roots, flow.luts(), &sums);
-    (counted, undecided)
+    counted
 }
 
 /// The logic the estimate maps to LUTs, as BLIF (inputs: flip-flops,
