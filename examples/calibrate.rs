@@ -37,12 +37,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut errors = Vec::new();
     for (label, design) in hebb::calibration::designs()? {
+        let module = design.module()?;
         for flow in Flow::ALL {
-            let est = estimate(&design.module()?, flow);
+            let est = estimate(&module, flow);
             if let Some(dir) = &blif {
                 std::fs::create_dir_all(dir)?;
                 let name = format!("{}_{:?}.blif", design.top_module(), flow);
-                std::fs::write(dir.join(name), logic_blif(&design.module()?, flow))?;
+                std::fs::write(dir.join(name), logic_blif(&module, flow))?;
             }
             let syn = yosys_counts(design.as_ref(), flow, 0, cache.as_deref())?;
             let renumbered_luts = (1..=spread)
@@ -53,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .fold((syn.luts, syn.luts), |(l, h), &n| (l.min(n), h.max(n)));
             let err = (est.luts as f64 - syn.luts as f64) / syn.luts.max(1) as f64;
             errors.push(err.abs());
-            let span = match estimate_lut_span(&design.module()?, flow) {
+            let span = match estimate_lut_span(&module, flow) {
                 Some((low, high)) => format!("est {low}..{high}"),
                 None => String::new(),
             };

@@ -607,14 +607,11 @@ impl Builder {
     /// the register for some bits and other logic for others: the
     /// flip-flops holding there are marked ([`FlipFlop::partial_hold`]).
     fn set_register(&mut self, q: &[Lit], d: &[Lit], enable: Lit) {
-        let mut arms: Vec<Vec<Arm>> = Vec::with_capacity(q.len());
-        for (&qb, &db) in q.iter().zip(d) {
-            let mut seen = Vec::new();
-            let (data, hold_enable) = self.split_hold(db, qb, &mut seen);
-            let enable = self.net.aig.and(enable, hold_enable);
-            self.record_flip_flop(qb, data, enable);
-            arms.push(seen);
-        }
+        let arms: Vec<Vec<Arm>> = q
+            .iter()
+            .zip(d)
+            .map(|(&qb, &db)| self.set_flip_flop(qb, db, enable))
+            .collect();
         let not_held: std::collections::HashSet<(Lit, bool)> = arms
             .iter()
             .flatten()
@@ -633,11 +630,17 @@ impl Builder {
     }
 
     /// Records the next value of flip-flop `q`, its hold paths turned into
-    /// an enable as `opt_dff` does (a multiplexer arm that is `q` itself).
-    fn set_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) {
-        let (d, hold_enable) = self.split_hold(d, q, &mut Vec::new());
+    /// an enable as `opt_dff` does (a multiplexer arm that is `q` itself);
+    /// returns the multiplexer arms on its data path.
+    fn set_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) -> Vec<Arm> {
+        let mut arms = Vec::new();
+        let (d, hold_enable) = self.split_hold(d, q, &mut arms);
         let enable = self.net.aig.and(enable, hold_enable);
-        self.record_flip_flop(q, d, enable);
+        let index = self.flip_flop_index(q);
+        let ff = &mut self.net.flip_flops[index];
+        ff.d = d;
+        ff.enable = enable;
+        arms
     }
 
     fn flip_flop_index(&self, q: Lit) -> usize {
@@ -645,13 +648,6 @@ impl Builder {
             Some(Source::FlipFlop(i)) => *i,
             _ => unreachable!("q is a flip-flop output"),
         }
-    }
-
-    fn record_flip_flop(&mut self, q: Lit, d: Lit, enable: Lit) {
-        let index = self.flip_flop_index(q);
-        let ff = &mut self.net.flip_flops[index];
-        ff.d = d;
-        ff.enable = enable;
     }
 
     /// (data, enable) of `d` for a flip-flop whose output is `q`; every

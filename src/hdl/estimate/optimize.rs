@@ -12,13 +12,15 @@ use super::netlist::Netlist;
 /// Rounds of folding at most (each removes at least one flip-flop).
 const MAX_ROUNDS: usize = 64;
 
+/// Folds away flip-flops that never change and joins twins, as
+/// `opt_dff` and `opt_merge` do, round after round.
 ///
 /// `bit_level_undefined`: the flow folds the `x` that `opt_dff` leaves
 /// where a hold path was (`opt_expr -mux_undef`) on single-bit
 /// multiplexers and runs `opt_dff` again afterwards (iCE40's `ice40_opt
 /// -full`). Where it does not (xc7: the last `opt_dff` runs before the
 /// fine-grained `opt_expr -mux_undef`), a flip-flop whose data is constant
-/// only once a partial hold ([`FlipFlop::partial_hold`]) is taken as `x`
+/// only once a partial hold ([`super::netlist::FlipFlop::partial_hold`]) is taken as `x`
 /// keeps its flip-flop; ABC finds its data constant later, when no pass
 /// removes flip-flops any more. Such flip-flops still share one where their
 /// data and enable are the same (`opt_merge`).
