@@ -8,14 +8,16 @@
 //! as BLIF (`hdl::estimate::logic_blif`) for mapping with `yosys-abc`.
 //! With `HEBB_CALIBRATE_SPREAD=N`, each row is synthesized N more times with
 //! Yosys' internal names renumbered (`yosys_synth_flow_renumbered`: the same
-//! logic, other operand orders and ABC node orders) and the range of Yosys'
-//! LUT counts is printed: the part of a row's error that is Yosys' own.
+//! logic, other operand orders and ABC node orders), and a design of several
+//! files once more with its files read last first (`Reading::files_reversed`);
+//! the range of Yosys' LUT counts is printed: the part of a row's error that
+//! is Yosys' own.
 
 use std::path::PathBuf;
 
 use hebb::hdl::estimate::{Flow, estimate, estimate_lut_span, logic_blif};
 use hebb::resources::Resources;
-use hebb::tools::gates::yosys_synth_flow_renumbered;
+use hebb::tools::gates::{Reading, yosys_synth_flow_read};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cache = std::env::var_os("HEBB_CALIBRATE_CACHE").map(PathBuf::from);
@@ -33,11 +35,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "est",
         "yosys",
         "error",
-        if spread > 0 { "yosys renumbered" } else { "" }
+        if spread > 0 { "yosys reread" } else { "" }
     );
     let mut errors = Vec::new();
     for (label, design) in hebb::calibration::designs()? {
         let module = design.module()?;
+        let files = design.render_rtl()?.len();
         for flow in Flow::ALL {
             let est = estimate(&module, flow);
             if let Some(dir) = &blif {
@@ -45,9 +48,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let name = format!("{}_{:?}.blif", design.top_module(), flow);
                 std::fs::write(dir.join(name), logic_blif(&module, flow))?;
             }
-            let syn = yosys_counts(design.as_ref(), flow, 0, cache.as_deref())?;
-            let renumbered_luts = (1..=spread)
-                .map(|k| Ok(yosys_counts(design.as_ref(), flow, k, cache.as_deref())?.luts))
+            let syn = yosys_counts(design.as_ref(), flow, Reading::default(), cache.as_deref())?;
+            let mut readings: Vec<Reading> = (1..=spread).map(Reading::renumbered).collect();
+            if spread > 0 && files > 1 {
+                readings.push(Reading::files_reversed());
+            }
+            let renumbered_luts = readings
+                .into_iter()
+                .map(|r| Ok(yosys_counts(design.as_ref(), flow, r, cache.as_deref())?.luts))
                 .collect::<Result<Vec<u64>, Box<dyn std::error::Error>>>()?;
             let (low, high) = renumbered_luts
                 .iter()
@@ -101,19 +109,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Yosys' counts of `design` in `flow` with its names renumbered by
-/// `renumber` (0: as `hebb synth` runs it), kept in `cache` by module name.
+/// Yosys' counts of `design` in `flow` with its RTL read as `reading` says
+/// (the default: as `hebb synth` reads it), kept in `cache` by module name.
 fn yosys_counts(
     design: &dyn hebb::design::Design,
     flow: Flow,
-    renumber: usize,
+    reading: Reading,
     cache: Option<&std::path::Path>,
 ) -> Result<Resources, Box<dyn std::error::Error>> {
-    let suffix = if renumber > 0 {
-        format!("_renumber{renumber}")
-    } else {
-        String::new()
-    };
+    let mut suffix = String::new();
+    if reading.renumber > 0 {
+        suffix += &format!("_renumber{}", reading.renumber);
+    }
+    if reading.files_reversed {
+        suffix += "_reversed";
+    }
     let file = cache.map(|d| {
         d.join(format!(
             "{}_{}{suffix}.txt",
@@ -136,7 +146,7 @@ fn yosys_counts(
             });
         }
     }
-    let syn = yosys_synth_flow_renumbered(design, flow, renumber)?.resources();
+    let syn = yosys_synth_flow_read(design, flow, reading)?.resources();
     if let Some(f) = &file {
         std::fs::create_dir_all(f.parent().expect("a file in the cache folder"))?;
         std::fs::write(

@@ -111,27 +111,65 @@ pub fn yosys_synth(design: &dyn Design, target: Target) -> Result<SynthResult> {
 /// Yosys synthesis as the estimate's `flow` follows it (`synth_ice40 -dsp`
 /// for [`Flow::Ice40Dsp`]).
 pub fn yosys_synth_flow(design: &dyn Design, flow: Flow) -> Result<SynthResult> {
-    yosys_synth_flow_renumbered(design, flow, 0)
+    yosys_synth_flow_read(design, flow, Reading::default())
 }
 
-/// [`yosys_synth_flow`] with Yosys' internal names renumbered: a module of
-/// `renumber` unused wires is read before the design, so every name of the
-/// design gets an index `renumber + 1` higher. The logic is the same, but
-/// Yosys orders the operands of a comparison by a hash of those indices
-/// (`alumacc`), and ABC sees its nodes in another order, so the cell
-/// counts of one design under several renumberings show how far Yosys
-/// itself moves on logic it is given unchanged (`examples/calibrate`).
+/// How Yosys is handed a design's RTL. Every reading gives Yosys the same
+/// logic; only the order in which names are made differs. Yosys orders the
+/// operands of a comparison by a hash of its name numbers (`alumacc`), and
+/// ABC sees its nodes in another order, so the counts of one design under
+/// several readings show how far Yosys itself moves on logic it is given
+/// unchanged (`examples/calibrate`, `tests/calibration.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// A module of this many unused wires is read before the design, so
+    /// every name of the design gets an index `renumber + 1` higher.
+    pub renumber: usize,
+    /// The design's files are read last first (the top module before the
+    /// modules it instantiates); a design of one file reads as written.
+    pub files_reversed: bool,
+}
+
+impl Reading {
+    /// Names renumbered by `renumber` unused wires, files as written.
+    pub fn renumbered(renumber: usize) -> Reading {
+        Reading {
+            renumber,
+            files_reversed: false,
+        }
+    }
+
+    /// Files read last first, names as they come.
+    pub fn files_reversed() -> Reading {
+        Reading {
+            renumber: 0,
+            files_reversed: true,
+        }
+    }
+}
+
+/// [`yosys_synth_flow`] with Yosys' internal names renumbered
+/// ([`Reading::renumbered`]).
 pub fn yosys_synth_flow_renumbered(
     design: &dyn Design,
     flow: Flow,
     renumber: usize,
+) -> Result<SynthResult> {
+    yosys_synth_flow_read(design, flow, Reading::renumbered(renumber))
+}
+
+/// [`yosys_synth_flow`] with the RTL handed to Yosys as `reading` says.
+pub fn yosys_synth_flow_read(
+    design: &dyn Design,
+    flow: Flow,
+    reading: Reading,
 ) -> Result<SynthResult> {
     let (target, options) = match flow {
         Flow::Ice40 => (Target::Ice40, ""),
         Flow::Ice40Dsp => (Target::Ice40, "-dsp"),
         Flow::Xilinx7 => (Target::Xilinx7, ""),
     };
-    Ok(synth_in_scratch(design, target, options, renumber)?.1)
+    Ok(synth_in_scratch(design, target, options, reading)?.1)
 }
 
 /// Yosys synthesis as [`yosys_synth`], with `options` appended to the
@@ -142,10 +180,10 @@ pub(crate) fn yosys_synth_in_scratch(
     target: Target,
     options: &str,
 ) -> Result<(tempfile::TempDir, SynthResult)> {
-    synth_in_scratch(design, target, options, 0)
+    synth_in_scratch(design, target, options, Reading::default())
 }
 
-/// The module of unused wires [`yosys_synth_flow_renumbered`] reads first;
+/// The module of unused wires a renumbered [`Reading`] reads first;
 /// `hierarchy -top` drops it after the design's names are made.
 const RENUMBER_FILE: &str = "hebb_renumber.v";
 
@@ -153,11 +191,14 @@ fn synth_in_scratch(
     design: &dyn Design,
     target: Target,
     options: &str,
-    renumber: usize,
+    reading: Reading,
 ) -> Result<(tempfile::TempDir, SynthResult)> {
     let (dir, mut files) = scratch_rtl(design)?;
-    if renumber > 0 {
-        let wires: String = (0..renumber)
+    if reading.files_reversed {
+        files.reverse();
+    }
+    if reading.renumber > 0 {
+        let wires: String = (0..reading.renumber)
             .map(|i| format!("  wire renumber_{i};\n"))
             .collect();
         let path = dir.path().join(RENUMBER_FILE);

@@ -1177,7 +1177,7 @@ fn unsigned_width(bits: &[Lit]) -> usize {
 /// indices a module has; a constant's is `mkhash` over its bits, so it is
 /// known. Between two signals the hash follows name indices hebb cannot
 /// know (`None`: the same Verilog read after a module of unused wires
-/// flips it, `tools::gates::yosys_synth_flow_renumbered`).
+/// flips it, `tools::gates::Reading`).
 fn yosys_sorts_first(aig: &Aig, x: &[Lit], y: &[Lit]) -> Option<bool> {
     if x.len() != y.len() {
         return Some(x.len() < y.len());
