@@ -179,8 +179,9 @@ pub fn measure_design(design: &dyn Design, measure: &Measure) -> Result<(Resourc
                 row
             }
             _ => {
-                let yosys = yosys_synth(design, target)?.resources();
-                let mut row = TargetResources::new(target, estimate, Some(yosys));
+                let synth = yosys_synth(design, target)?;
+                let mut row = TargetResources::new(target, estimate, Some(synth.resources()));
+                row.yosys_netlist_defects = synth.netlist_defects;
                 row.yosys_command = Some(match target {
                     Target::Ice40 => target.yosys_command().to_string(),
                     Target::Xilinx7 => format!("{} -flatten", target.yosys_command()),

@@ -654,7 +654,8 @@ fn lint(design: &dyn Design) -> Result<()> {
         tools::gates::iverilog_2005(design)?;
         println!("iverilog -g2005 -Wall: clean");
         for target in hebb::resources::Target::ALL {
-            let r = tools::gates::yosys_synth(design, target)?.resources();
+            let synth = tools::gates::yosys_synth(design, target)?;
+            let r = synth.resources();
             println!(
                 "yosys {}: no warnings, no latches; LUT {} FF {} CARRY {} DSP {}",
                 target.yosys_command(),
@@ -663,6 +664,9 @@ fn lint(design: &dyn Design) -> Result<()> {
                 r.carries,
                 r.dsps
             );
+            for defect in &synth.netlist_defects {
+                println!("yosys {}: NETLIST DEFECT: {defect}", target.yosys_command());
+            }
         }
     }
     Ok(())

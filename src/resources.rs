@@ -143,6 +143,11 @@ pub struct TargetResources {
     /// Fmax and critical path from nextpnr, when place and route ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nextpnr: Option<PlaceAndRoute>,
+    /// Where the netlist Yosys wrote does not do what the RTL says (a known
+    /// Yosys bug found in it), one sentence each. The counts above stand;
+    /// that netlist must not be built.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub yosys_netlist_defects: Vec<String>,
 }
 
 /// LUT counts from fewest to most (`TargetResources::estimate_lut_span`).
@@ -255,6 +260,7 @@ impl TargetResources {
             yosys,
             lut_estimate_error,
             yosys_command: None,
+            yosys_netlist_defects: Vec::new(),
             nextpnr: None,
         }
     }
@@ -340,6 +346,11 @@ Top module `{}`, schema `{}`. Estimate: {}.
             md += "\n";
         }
         for t in &self.targets {
+            for defect in &t.yosys_netlist_defects {
+                md += &format!("\n**{} netlist defect:** {defect}.\n", t.target);
+            }
+        }
+        for t in &self.targets {
             if let Some(p) = &t.nextpnr {
                 md += &format!(
                     "\nPlace and route (nextpnr-ice40, {}, seed {}, placed for {} MHz): \
@@ -417,6 +428,9 @@ impl fmt::Display for ResourceReport {
                     p.critical_path.from,
                     p.critical_path.to
                 )?;
+            }
+            for defect in &t.yosys_netlist_defects {
+                writeln!(f, "  {:<6} NETLIST DEFECT: {defect}", t.target.to_string())?;
             }
         }
         if let Some(c) = &self.constraint_clock {

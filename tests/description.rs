@@ -211,3 +211,48 @@ fn a_memory_infers_block_ram_and_cosimulates() {
     let diff = diff_files(&golden, &dut).unwrap();
     assert!(diff.agrees(), "{diff}");
 }
+
+/// Yosys 0.23 maps 512 words of 56 bits on xc7 to one RAMB36E1 in 72-bit
+/// simple dual port mode and wires its second parity write bits (word bits
+/// 44, 53, 62, 71) to the first ones (8, 17, 26, 35): the netlist stores
+/// copies of bits 8 and 17 where the RTL stores 44 and 53, and the synthesis
+/// result names the cell and those bits. 36-bit words take a RAMB18E1 with
+/// both parity halves of its own, and nothing is reported.
+#[test]
+fn a_block_ram_yosys_miswires_is_reported_with_its_bits() {
+    let wide = Ram {
+        address_bits: 9,
+        width: 56,
+    };
+    let synth = hebb::tools::gates::yosys_synth(&wide, Target::Xilinx7).unwrap();
+    assert!(
+        synth.cells.contains_key("RAMB36E1"),
+        "one 72-bit block: {:?}",
+        synth.cells
+    );
+    assert_eq!(
+        synth.netlist_defects.len(),
+        1,
+        "{:?}",
+        synth.netlist_defects
+    );
+    let defect = &synth.netlist_defects[0];
+    assert!(
+        defect.contains("words.0.0") && defect.contains("bits 8, 17 into its bits 44, 53"),
+        "{defect}"
+    );
+    let narrow = Ram {
+        address_bits: 9,
+        width: 36,
+    };
+    let synth = hebb::tools::gates::yosys_synth(&narrow, Target::Xilinx7).unwrap();
+    assert!(synth.cells.contains_key("RAMB18E1"), "{:?}", synth.cells);
+    assert!(
+        synth.netlist_defects.is_empty(),
+        "{:?}",
+        synth.netlist_defects
+    );
+    // iCE40 block RAM has no parity halves to miswire.
+    let ice40 = hebb::tools::gates::yosys_synth(&wide, Target::Ice40).unwrap();
+    assert!(ice40.netlist_defects.is_empty());
+}

@@ -18,6 +18,10 @@ pub use crate::resources::Target as SynthTarget;
 pub struct SynthResult {
     pub target: Target,
     pub cells: BTreeMap<String, u64>,
+    /// Where the netlist Yosys wrote does not do what the RTL says (a
+    /// known Yosys bug found in it), one sentence each: the cell counts
+    /// stand, the netlist must not be built.
+    pub netlist_defects: Vec<String>,
 }
 
 impl SynthResult {
@@ -215,7 +219,7 @@ fn synth_in_scratch(
     };
     let netlist = match target {
         Target::Ice40 => "",
-        Target::Xilinx7 => "; write_json reset_inverters.json",
+        Target::Xilinx7 => "; write_json netlist.json",
     };
     let options = if options.is_empty() {
         String::new()
@@ -258,13 +262,17 @@ fn synth_in_scratch(
     let stat = fs::read_to_string(dir.path().join("stat.txt"))
         .map_err(|e| Error::io(dir.path().join("stat.txt"), e))?;
     let mut cells = parse_stat_cells(&stat);
+    let mut netlist_defects = Vec::new();
     if target == Target::Xilinx7 {
-        let path = dir.path().join("reset_inverters.json");
+        let path = dir.path().join("netlist.json");
         let json = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let resets = reset_inverters(&json).map_err(|e| Error::Tool {
+        let unreadable = |e: serde_json::Error| Error::Tool {
             tool: "yosys write_json".into(),
             message: format!("{}: {e}", path.display()),
-        })?;
+        };
+        let netlist: serde_json::Value = serde_json::from_str(&json).map_err(unreadable)?;
+        let resets = reset_inverters(&netlist);
+        netlist_defects = misfed_parity_writes(&netlist);
         if resets > 0 {
             if let Some(inv) = cells.get_mut("INV") {
                 *inv -= resets.min(*inv);
@@ -282,7 +290,14 @@ fn synth_in_scratch(
             &format!("latch cell {latch} in the netlist"),
         ));
     }
-    Ok((dir, SynthResult { target, cells }))
+    Ok((
+        dir,
+        SynthResult {
+            target,
+            cells,
+            netlist_defects,
+        },
+    ))
 }
 
 /// The cell class of an xc7 INV that only drives flip-flops' asynchronous
@@ -291,9 +306,119 @@ fn synth_in_scratch(
 /// (`IS_CLR_INVERTED`), so it is no LUT.
 pub const RESET_INVERTER: &str = "INV_async_reset";
 
+/// Every bit an input pin of a cell reads, with the (cell type, pin)
+/// reading it, and the bits of the module's ports.
+fn readers_and_ports(
+    module: &serde_json::Value,
+) -> (BTreeMap<u64, Vec<(String, String)>>, Vec<u64>) {
+    let mut readers: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
+    for cell in module["cells"]
+        .as_object()
+        .into_iter()
+        .flat_map(|c| c.values())
+    {
+        let kind = cell["type"].as_str().unwrap_or_default();
+        let directions = &cell["port_directions"];
+        for (port, bits) in cell["connections"].as_object().into_iter().flatten() {
+            if directions[port] == "output" {
+                continue;
+            }
+            for bit in bits
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| b.as_u64())
+            {
+                readers
+                    .entry(bit)
+                    .or_default()
+                    .push((kind.to_string(), port.clone()));
+            }
+        }
+    }
+    let ports: Vec<u64> = module["ports"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .flat_map(|p| p["bits"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b.as_u64())
+        .collect();
+    (readers, ports)
+}
+
+/// RAMB36E1 cells in 72-bit simple dual port mode whose second parity
+/// write bits (`DIPBDIP`, word bits 44, 53, 62, 71) are wired to the first
+/// ones (`DIPADIP`, bits 8, 17, 26, 35) while something reads the second
+/// ones back: Yosys 0.23's `brams_xc6v_map.v` tests `PORT_W_WIDTH == 71`
+/// where 72 is meant (fixed in Yosys by YosysHQ/yosys#5833), so those
+/// memory bits hold copies of other bits. Found in the netlist, not
+/// assumed from the version: a Yosys without the bug reports nothing.
+fn misfed_parity_writes(netlist: &serde_json::Value) -> Vec<String> {
+    let mut defects = Vec::new();
+    for module in netlist["modules"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        let Some(cells) = module["cells"].as_object() else {
+            continue;
+        };
+        let (readers, ports) = readers_and_ports(module);
+        for (name, cell) in cells {
+            let parameter = |p: &str| {
+                cell["parameters"][p]
+                    .as_str()
+                    .and_then(|v| u64::from_str_radix(v, 2).ok())
+                    .or_else(|| cell["parameters"][p].as_u64())
+            };
+            if cell["type"] != "RAMB36E1" || parameter("WRITE_WIDTH_B") != Some(72) {
+                continue;
+            }
+            let pins = &cell["connections"];
+            let first = pins["DIPADIP"].as_array().cloned().unwrap_or_default();
+            let second = pins["DIPBDIP"].as_array().cloned().unwrap_or_default();
+            let carries_data = first.iter().any(serde_json::Value::is_u64);
+            if first != second || !carries_data {
+                continue;
+            }
+            // JSON bit lists run from bit 0: DOPBDOP[k] reads word bit 44 + 9k.
+            let read_back: Vec<(usize, usize)> = pins["DOPBDOP"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter(|(_, b)| {
+                    b.as_u64()
+                        .is_some_and(|b| readers.contains_key(&b) || ports.contains(&b))
+                })
+                .map(|(k, _)| (44 + 9 * k, 8 + 9 * k))
+                .filter(|&(_, from)| first.get((from - 8) / 9).is_some_and(|b| b.is_u64()))
+                .collect();
+            if read_back.is_empty() {
+                continue;
+            }
+            let list = |bits: Vec<usize>| {
+                bits.iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            defects.push(format!(
+                "RAMB36E1 `{}` (72-bit simple dual port) writes word bits {} into its bits {}, \
+                 which are read: Yosys wires DIPBDIP to DIPADIP (Yosys 0.23 `brams_xc6v_map.v` \
+                 tests PORT_W_WIDTH == 71 where 72 is meant; fixed by YosysHQ/yosys#5833), so \
+                 this netlist does not do what the RTL says there",
+                name.trim_start_matches('\\'),
+                list(read_back.iter().map(|&(_, from)| from).collect()),
+                list(read_back.iter().map(|&(to, _)| to).collect()),
+            ));
+        }
+    }
+    defects
+}
+
 /// INV cells of a Yosys JSON netlist whose output only reaches CLR/PRE pins.
-fn reset_inverters(json: &str) -> std::result::Result<u64, serde_json::Error> {
-    let netlist: serde_json::Value = serde_json::from_str(json)?;
+fn reset_inverters(netlist: &serde_json::Value) -> u64 {
     let mut count = 0;
     for module in netlist["modules"]
         .as_object()
@@ -303,35 +428,7 @@ fn reset_inverters(json: &str) -> std::result::Result<u64, serde_json::Error> {
         let Some(cells) = module["cells"].as_object() else {
             continue;
         };
-        // Every bit an input pin reads, with the pins reading it.
-        let mut readers: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
-        for cell in cells.values() {
-            let kind = cell["type"].as_str().unwrap_or_default();
-            let directions = &cell["port_directions"];
-            for (port, bits) in cell["connections"].as_object().into_iter().flatten() {
-                if directions[port] == "output" {
-                    continue;
-                }
-                for bit in bits
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|b| b.as_u64())
-                {
-                    readers
-                        .entry(bit)
-                        .or_default()
-                        .push((kind.to_string(), port.clone()));
-                }
-            }
-        }
-        let ports: Vec<u64> = module["ports"]
-            .as_object()
-            .into_iter()
-            .flat_map(|p| p.values())
-            .flat_map(|p| p["bits"].as_array().cloned().unwrap_or_default())
-            .filter_map(|b| b.as_u64())
-            .collect();
+        let (readers, ports) = readers_and_ports(module);
         for cell in cells.values().filter(|c| c["type"] == "INV") {
             let Some(out) = cell["connections"]["O"][0].as_u64() else {
                 continue;
@@ -347,7 +444,7 @@ fn reset_inverters(json: &str) -> std::result::Result<u64, serde_json::Error> {
             }
         }
     }
-    Ok(count)
+    count
 }
 
 /// Yosys 0.23's own Xilinx block-RAM mapping instantiates its generic 64-bit
