@@ -306,12 +306,13 @@ fn synth_in_scratch(
 /// (`IS_CLR_INVERTED`), so it is no LUT.
 pub const RESET_INVERTER: &str = "INV_async_reset";
 
+/// Per netlist bit, the (cell type, input pin) pairs that read it.
+type Readers = BTreeMap<u64, Vec<(String, String)>>;
+
 /// Every bit an input pin of a cell reads, with the (cell type, pin)
 /// reading it, and the bits of the module's ports.
-fn readers_and_ports(
-    module: &serde_json::Value,
-) -> (BTreeMap<u64, Vec<(String, String)>>, Vec<u64>) {
-    let mut readers: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
+fn readers_and_ports(module: &serde_json::Value) -> (Readers, Vec<u64>) {
+    let mut readers = Readers::new();
     for cell in module["cells"]
         .as_object()
         .into_iter()
