@@ -238,7 +238,7 @@ fn a_block_ram_yosys_miswires_is_reported_with_its_bits() {
     );
     let defect = &synth.netlist_defects[0];
     assert!(
-        defect.contains("words.0.0") && defect.contains("bits 8, 17 into its bits 44, 53"),
+        defect.contains("words.0.0") && defect.contains("its bits 8, 17 in its bits 44, 53"),
         "{defect}"
     );
     let narrow = Ram {
