@@ -7,7 +7,7 @@
 //! `HEBB_CALIBRATE_BLIF=DIR`, the logic each estimate maps is written to DIR
 //! as BLIF (`hdl::estimate::logic_blif`) for mapping with `yosys-abc`.
 //! With `HEBB_CALIBRATE_SPREAD=N`, each row is synthesized N more times with
-//! Yosys' internal names renumbered (`yosys_synth_flow_renumbered`: the same
+//! Yosys' internal names renumbered (`Reading::renumbered`: the same
 //! logic, other operand orders and ABC node orders), and a design of several
 //! files once more with its files read last first (`Reading::files_reversed`);
 //! the range of Yosys' LUT counts is printed: the part of a row's error that

@@ -10,9 +10,7 @@ use std::sync::Mutex;
 
 use hebb::hdl::estimate::{Flow, estimate, estimate_lut_span};
 use hebb::resources::Resources;
-use hebb::tools::gates::{
-    Reading, yosys_synth_flow, yosys_synth_flow_read, yosys_synth_flow_renumbered,
-};
+use hebb::tools::gates::{Reading, yosys_synth_flow, yosys_synth_flow_read};
 
 struct Row {
     label: String,
@@ -172,31 +170,8 @@ fn a_comparison_costs_what_yosys_name_numbering_decides() {
         .unwrap()
         .design(&values)
         .unwrap();
-    let estimate = estimate(&design.module().unwrap(), Flow::Ice40);
-    let outcomes: Vec<Resources> = (0..4)
-        .map(|renumber| {
-            yosys_synth_flow_renumbered(design.as_ref(), Flow::Ice40, renumber)
-                .unwrap()
-                .resources()
-        })
-        .collect();
-    let luts: Vec<u64> = outcomes.iter().map(|r| r.luts).collect();
-    println!(
-        "estimate {} LUT; Yosys renumbered 0..=3: {luts:?}",
-        estimate.luts
-    );
-    for r in &outcomes {
-        assert_eq!(
-            (r.ffs, r.carries, r.brams, r.dsps),
-            (
-                estimate.ffs,
-                estimate.carries,
-                estimate.brams,
-                estimate.dsps
-            ),
-            "renumbering moved more than the LUTs"
-        );
-    }
+    let readings: Vec<Reading> = (0..4).map(Reading::renumbered).collect();
+    let (estimate, luts) = luts_over_readings(design.as_ref(), Flow::Ice40, &readings);
     assert!(
         luts.iter().min() != luts.iter().max(),
         "Yosys gave {luts:?} under every numbering: the comparison's cost no longer depends on it"
@@ -242,31 +217,8 @@ fn a_design_of_several_files_costs_what_yosys_file_order_decides() {
         design.render_rtl().unwrap().len() > 1,
         "a design of several files"
     );
-    let estimate = estimate(&design.module().unwrap(), Flow::Xilinx7);
-    let outcomes: Vec<Resources> = [Reading::default(), Reading::files_reversed()]
-        .map(|reading| {
-            yosys_synth_flow_read(design.as_ref(), Flow::Xilinx7, reading)
-                .unwrap()
-                .resources()
-        })
-        .to_vec();
-    let luts: Vec<u64> = outcomes.iter().map(|r| r.luts).collect();
-    println!(
-        "estimate {} LUT; Yosys as written, files reversed: {luts:?}",
-        estimate.luts
-    );
-    for r in &outcomes {
-        assert_eq!(
-            (r.ffs, r.carries, r.brams, r.dsps),
-            (
-                estimate.ffs,
-                estimate.carries,
-                estimate.brams,
-                estimate.dsps
-            ),
-            "the file order moved more than the LUTs"
-        );
-    }
+    let readings = [Reading::default(), Reading::files_reversed()];
+    let (estimate, luts) = luts_over_readings(design.as_ref(), Flow::Xilinx7, &readings);
     assert_ne!(
         luts[0], luts[1],
         "Yosys gave {luts:?} in both file orders: the count no longer depends on it"
@@ -276,4 +228,37 @@ fn a_design_of_several_files_costs_what_yosys_file_order_decides() {
         "estimate {} LUT is not within 10 % of any of Yosys' outcomes {luts:?}",
         estimate.luts
     );
+}
+
+/// The estimate of `design` in `flow` and Yosys' LUT count under each of
+/// `readings`, asserting that nothing but the LUTs moves (flip-flops,
+/// carries, block RAM and DSPs equal the estimate's in every reading).
+fn luts_over_readings(
+    design: &dyn hebb::design::Design,
+    flow: Flow,
+    readings: &[Reading],
+) -> (Resources, Vec<u64>) {
+    let estimate = estimate(&design.module().unwrap(), flow);
+    let mut luts = Vec::new();
+    for &reading in readings {
+        let yosys = yosys_synth_flow_read(design, flow, reading)
+            .unwrap()
+            .resources();
+        assert_eq!(
+            (yosys.ffs, yosys.carries, yosys.brams, yosys.dsps),
+            (
+                estimate.ffs,
+                estimate.carries,
+                estimate.brams,
+                estimate.dsps
+            ),
+            "{reading:?} moved more than the LUTs"
+        );
+        luts.push(yosys.luts);
+    }
+    println!(
+        "estimate {} LUT; Yosys under {readings:?}: {luts:?}",
+        estimate.luts
+    );
+    (estimate, luts)
 }

@@ -152,16 +152,6 @@ impl Reading {
     }
 }
 
-/// [`yosys_synth_flow`] with Yosys' internal names renumbered
-/// ([`Reading::renumbered`]).
-pub fn yosys_synth_flow_renumbered(
-    design: &dyn Design,
-    flow: Flow,
-    renumber: usize,
-) -> Result<SynthResult> {
-    yosys_synth_flow_read(design, flow, Reading::renumbered(renumber))
-}
-
 /// [`yosys_synth_flow`] with the RTL handed to Yosys as `reading` says.
 pub fn yosys_synth_flow_read(
     design: &dyn Design,
@@ -306,6 +296,22 @@ fn synth_in_scratch(
 /// (`IS_CLR_INVERTED`), so it is no LUT.
 pub const RESET_INVERTER: &str = "INV_async_reset";
 
+/// The modules of a Yosys JSON netlist that have cells, with their cells.
+fn modules_with_cells(
+    netlist: &serde_json::Value,
+) -> impl Iterator<
+    Item = (
+        &serde_json::Value,
+        &serde_json::Map<String, serde_json::Value>,
+    ),
+> {
+    netlist["modules"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|module| Some((module, module["cells"].as_object()?)))
+}
+
 /// Per netlist bit, the (cell type, input pin) pairs that read it.
 type Readers = BTreeMap<u64, Vec<(String, String)>>;
 
@@ -356,14 +362,7 @@ fn readers_and_ports(module: &serde_json::Value) -> (Readers, Vec<u64>) {
 /// assumed from the version: a Yosys without the bug reports nothing.
 fn misfed_parity_writes(netlist: &serde_json::Value) -> Vec<String> {
     let mut defects = Vec::new();
-    for module in netlist["modules"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.values())
-    {
-        let Some(cells) = module["cells"].as_object() else {
-            continue;
-        };
+    for (module, cells) in modules_with_cells(netlist) {
         let (readers, ports) = readers_and_ports(module);
         for (name, cell) in cells {
             let parameter = |p: &str| {
@@ -421,14 +420,7 @@ fn misfed_parity_writes(netlist: &serde_json::Value) -> Vec<String> {
 /// INV cells of a Yosys JSON netlist whose output only reaches CLR/PRE pins.
 fn reset_inverters(netlist: &serde_json::Value) -> u64 {
     let mut count = 0;
-    for module in netlist["modules"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.values())
-    {
-        let Some(cells) = module["cells"].as_object() else {
-            continue;
-        };
+    for (module, cells) in modules_with_cells(netlist) {
         let (readers, ports) = readers_and_ports(module);
         for cell in cells.values().filter(|c| c["type"] == "INV") {
             let Some(out) = cell["connections"]["O"][0].as_u64() else {
