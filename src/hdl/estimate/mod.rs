@@ -685,28 +685,7 @@ mod tests {
     /// besides its read-during-write bypass (179 SB_DFF/SB_DFFR).
     #[test]
     fn xc7_72_bit_block_ram_drops_its_high_parity_write_bits() {
-        let mut m = ModuleBuilder::new("sdp72", vec![]);
-        let _clk = m.input("clk_i", 1, "");
-        let _rst = m.input("rst_ni", 1, "");
-        let we = m.input("we_i", 1, "");
-        let wa = m.input("wa_i", 9, "");
-        let ra = m.input("ra_i", 9, "");
-        let wd = m.input("wd_i", 56, "");
-        let rd_o = m.output("rd_o", 56, "");
-        let wd_q = m.register("wd_q", 56, zero(56), "");
-        m.clocked(vec![(wd_q, wd.into())], None);
-        let reads = m.memory(
-            "mem",
-            56,
-            9,
-            "",
-            we.into(),
-            wa.into(),
-            wd_q.into(),
-            vec![("rd_q", ra.into())],
-        );
-        m.assign(rd_o, reads[0]);
-        let module = Arc::new(m.finish().unwrap());
+        let module = memory_module("sdp72", 56, 9, true);
         for (flow, yosys) in [
             (Flow::Ice40, 179),
             (Flow::Ice40Dsp, 179),
@@ -799,10 +778,16 @@ mod tests {
         assert_eq!(ice40(|a, b| a + b, 8), (8, 7));
     }
 
-    /// LUTs on iCE40 of a memory of `words` x `width` in flip-flops with
-    /// one registered read.
-    fn logic_memory_luts(width: u32, address_bits: u32) -> u64 {
-        let mut m = ModuleBuilder::new("logic_memory", vec![]);
+    /// A memory of 2^`address_bits` words of `width` bits written from
+    /// the `wd_i` port (or, with `registered_write_data`, from a register
+    /// of it) and read through one registered port to `rd_o`.
+    fn memory_module(
+        name: &str,
+        width: u32,
+        address_bits: u32,
+        registered_write_data: bool,
+    ) -> Arc<Module> {
+        let mut m = ModuleBuilder::new(name, vec![]);
         let _clk = m.input("clk_i", 1, "");
         let _rst = m.input("rst_ni", 1, "");
         let we = m.input("we_i", 1, "");
@@ -810,6 +795,13 @@ mod tests {
         let ra = m.input("ra_i", address_bits, "");
         let wd = m.input("wd_i", width, "");
         let rd_o = m.output("rd_o", width, "");
+        let write_data = if registered_write_data {
+            let wd_q = m.register("wd_q", width, zero(width), "");
+            m.clocked(vec![(wd_q, wd.into())], None);
+            Expr::from(wd_q)
+        } else {
+            wd.into()
+        };
         let reads = m.memory(
             "mem",
             width,
@@ -817,11 +809,17 @@ mod tests {
             "",
             we.into(),
             wa.into(),
-            wd.into(),
+            write_data,
             vec![("rd_q", ra.into())],
         );
         m.assign(rd_o, reads[0]);
-        let module = Arc::new(m.finish().expect("a valid module"));
+        Arc::new(m.finish().expect("a valid module"))
+    }
+
+    /// LUTs on iCE40 of a memory of `words` x `width` in flip-flops with
+    /// one registered read.
+    fn logic_memory_luts(width: u32, address_bits: u32) -> u64 {
+        let module = memory_module("logic_memory", width, address_bits, false);
         estimate(&module, Flow::Ice40).luts
     }
 
